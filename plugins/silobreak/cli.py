@@ -1,0 +1,174 @@
+"""The ``silobreak`` command: run the embedded stack and the department feeds."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from silobreak.errors import SilobreakError
+from silobreak.settings import current_stack
+
+app = typer.Typer(
+    help="silobreak: share departmental records as checked, traceable master data.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+city_app = typer.Typer(help="The synthetic demo city: departments' systems of record, with the truth kept aside.")
+app.add_typer(city_app, name="city")
+console = Console(stderr=True)
+
+DEFAULT_SCALE = 3000
+DEFAULT_SEED = 20261126
+
+
+@city_app.command("generate")
+def city_generate(
+    scale: Annotated[int, typer.Option(help="Number of residents.", min=10)] = DEFAULT_SCALE,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same city.")] = DEFAULT_SEED,
+    defect_rate: Annotated[float, typer.Option(help="Share of records with an injected defect.", min=0, max=0.5)] = 0.03,
+) -> None:
+    """Write the city into the departments' source databases (Postgres must be up)."""
+    from silobreak.city.seed import seed_city, truth_dir
+    from silobreak.stack.postgres import Postgres
+
+    stack = current_stack()
+    if not Postgres(stack).running():
+        raise SilobreakError("PostgreSQL of the stack is not running", hint="start it: silobreak up")
+    with console.status(f"generating a city of {scale:,} residents (seed {seed})"):
+        written = seed_city(stack, scale=scale, seed=seed, defect_rate=defect_rate)
+    for feed, rows in written.items():
+        console.print(f"{feed}: {rows:,} source rows")
+    console.print(f"truth (never read by the pipeline): {truth_dir(stack)}")
+
+
+@app.command()
+def demo(
+    scale: Annotated[int, typer.Option(help="Number of residents in the demo city.", min=10)] = DEFAULT_SCALE,
+    seed: Annotated[int, typer.Option(help="Seed of the demo city.")] = DEFAULT_SEED,
+) -> None:
+    """Start the stack, generate the demo city, run every feed through Airflow and summarise."""
+    up(airflow=True)
+    city_generate(scale=scale, seed=seed, defect_rate=0.03)
+    run(feed=None, timeout=1800)
+    stack = current_stack()
+    Console().print(
+        "\n[bold]Where to look next[/bold]\n"
+        f"  Airflow UI        {stack.airflow_url}  (DAG public_security__residents)\n"
+        f"  master data       psql \"{stack.dsn()}\" -c 'select * from master.master_person limit 5'\n"
+        "  quarantined rows  select * from silobreak.quarantined_rows  (reasons per row)\n"
+        f"  lineage events    {stack.lineage_url}/api/v1/events/lineage  (bearer token: .silobreak/{stack.name}/credentials.json)\n"
+        "  stop everything   make down"
+    )
+
+
+@app.command()
+def up(
+    airflow: Annotated[bool, typer.Option(help="Also start Airflow (api-server, scheduler, dag-processor).")] = True,
+) -> None:
+    """Start the embedded stack (Postgres, S3 server, lineage service, Airflow). Safe to run twice."""
+    from silobreak.stack import control
+
+    stack = current_stack()
+    with console.status("starting") as spinner:
+        control.up(stack, airflow=airflow, progress=lambda what: spinner.update(f"starting {what}"))
+    _print_status(stack.name)
+
+
+@app.command()
+def down() -> None:
+    """Stop every service of the stack. Data (Postgres, landed objects) stays on disk."""
+    from silobreak.stack import control
+
+    stopped = control.down(current_stack())
+    console.print(f"stopped: {', '.join(stopped)}" if stopped else "nothing was running")
+
+
+@app.command()
+def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False) -> None:
+    """Print what runs where: Postgres DSN, S3 endpoint, Airflow UI, lineage endpoint."""
+    if as_json:
+        from silobreak.stack import control
+
+        json.dump(control.status(current_stack()), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return
+    _print_status(current_stack().name)
+
+
+@app.command()
+def run(
+    feed: Annotated[str | None, typer.Argument(help="Feed to run, e.g. public_security__residents; all feeds if omitted.")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for each DAG run.")] = 1800,
+) -> None:
+    """Trigger the feeds' DAGs on the stack's Airflow and follow them to the end."""
+    from silobreak.contracts import get_contract, load_contracts
+
+    feeds = [get_contract(feed).feed] if feed else [c.feed for c in load_contracts()]
+    failed = [f for f in feeds if not _run_feed(f, timeout)]
+    if failed:
+        raise SilobreakError(f"feed runs failed: {', '.join(failed)}", hint="the task errors are printed above")
+
+
+def _run_feed(feed: str, timeout: float) -> bool:
+    from silobreak.runs import AirflowClient
+    from silobreak.summary import feed_summary
+
+    stack = current_stack()
+    airflow = AirflowClient(stack)
+    with console.status(f"waiting for Airflow to parse {feed}") as spinner:
+        airflow.wait_for_dag(feed)
+        run_id = airflow.trigger(feed)
+
+        def show(tasks: dict[str, str]) -> None:
+            spinner.update(f"{feed} [{run_id}]: " + "  ".join(f"{t}={s}" for t, s in tasks.items()))
+
+        result = airflow.wait(feed, run_id, timeout=timeout, progress=show)
+    if result.state != "success":
+        console.print(f"[red]{feed}: DAG run {run_id} {result.state}")
+        for task, log in result.failures.items():
+            console.print(f"  [red]{task}[/red] failed:\n{log}")
+        return False
+    summary = feed_summary(stack, feed)
+    table = Table(title=f"{feed}: DAG run {run_id} succeeded")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for label, key in (
+        ("rows extracted (batch " + str(summary["batch_id"]) + ")", "extracted"),
+        ("rows valid", "valid"),
+        ("rows quarantined", "quarantined"),
+        ("rows loaded into raw", "loaded"),
+        ("master persons", "master_persons"),
+        ("lineage events stored", "lineage_events"),
+    ):
+        table.add_row(label, str(summary[key]))
+    Console().print(table)
+    return True
+
+
+def _print_status(name: str) -> None:
+    from silobreak.stack import control
+
+    info = control.status(current_stack())
+    table = Table(title=f"silobreak stack '{name}'")
+    table.add_column("service")
+    table.add_column("where")
+    table.add_column("state")
+    for key in ("postgres", "s3", "lineage", "airflow"):
+        table.add_row(key, info[key]["url"], "[green]running" if info[key]["running"] else "[red]stopped")
+    Console().print(table)
+
+
+def main() -> None:
+    """Entry point: print SilobreakError as a message and a hint, never a traceback."""
+    try:
+        app()
+    except SilobreakError as exc:
+        console.print(f"[red]error:[/red] {exc.message}")
+        if exc.hint:
+            console.print(f"[yellow]hint:[/yellow] {exc.hint}")
+        sys.exit(1)

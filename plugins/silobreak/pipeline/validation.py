@@ -1,0 +1,133 @@
+"""Validate a landed batch with the feed's Great Expectations suite and split it row by row.
+
+The suite is data (``expectations/<suite>.json``), loaded as is. Every row that fails a
+row-level expectation is quarantined with the name of each check it failed; table-level failures
+(schema) and a share of invalid rows above the contract's threshold stop the batch.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from silobreak.contracts import FeedContract
+from silobreak.settings import REPO_ROOT
+
+SUITES_DIR = REPO_ROOT / "expectations"
+
+
+@dataclass
+class Outcome:
+    """What validation decided for a batch."""
+
+    feed: str
+    batch_id: str
+    row_count: int
+    reasons_by_row: dict[int, list[str]]
+    """Failed checks of each invalid row, by its 0-based position in the batch."""
+    table_failures: list[str]
+    results: list[dict[str, Any]] = field(repr=False)
+    statistics: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def invalid_count(self) -> int:
+        return len(self.reasons_by_row)
+
+    @property
+    def valid_count(self) -> int:
+        return self.row_count - self.invalid_count
+
+    @property
+    def invalid_share(self) -> float:
+        return self.invalid_count / self.row_count if self.row_count else 0.0
+
+    def gate_failures(self, contract: FeedContract) -> list[str]:
+        """Reasons to stop the whole batch (empty when it may be loaded)."""
+        reasons = list(self.table_failures)
+        if self.row_count == 0:
+            reasons.append("the batch is empty")
+        limit = contract.quality.max_invalid_share
+        if self.invalid_share > limit:
+            reasons.append(f"{self.invalid_share:.1%} of rows are invalid, above the feed's limit of {limit:.0%}")
+        return reasons
+
+
+def suite_path(contract: FeedContract) -> Path:
+    return SUITES_DIR / f"{contract.suite}.json"
+
+
+def read_frame(data: bytes) -> pd.DataFrame:
+    """Landed CSV as strings: validation sees exactly what the department sent."""
+    return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+
+
+def _check_name(result: dict[str, Any]) -> str:
+    config = result["expectation_config"]
+    check = (config.get("meta") or {}).get("check") or config["type"]
+    column = config["kwargs"].get("column")
+    return f"{column}:{check}" if column else str(check)
+
+
+def validate(contract: FeedContract, batch_id: str, frame: pd.DataFrame) -> Outcome:
+    """Run the suite on the frame; collect every failed check per row (by position, so rows
+    without a key are still told apart)."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    import silobreak.expectations  # noqa: F401 - registers the custom expectations
+
+    frame = frame.reset_index(drop=True)
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    suite_json = json.loads(suite_path(contract).read_text(encoding="utf-8"))
+    suite = context.suites.add(gx.ExpectationSuite(**suite_json))
+    batch_definition = (
+        context.data_sources.add_pandas(contract.department)
+        .add_dataframe_asset(contract.entity)
+        .add_batch_definition_whole_dataframe(batch_id)
+    )
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+    result = batch.validate(
+        suite, result_format={"result_format": "COMPLETE"}
+    ).to_json_dict()
+
+    reasons: dict[int, list[str]] = defaultdict(list)
+    table_failures: list[str] = []
+    for item in result["results"]:
+        if item["success"]:
+            continue
+        check = _check_name(item)
+        if item.get("exception_info", {}).get("raised_exception"):
+            table_failures.append(f"{check}: the check could not run: {item['exception_info']['exception_message']}")
+            continue
+        rows = (item.get("result") or {}).get("unexpected_index_list")
+        if rows is None:
+            table_failures.append(_describe_table_failure(check, item))
+            continue
+        for row in rows:
+            reasons[int(row)].append(check)
+    return Outcome(
+        feed=contract.feed,
+        batch_id=batch_id,
+        row_count=len(frame),
+        reasons_by_row=dict(sorted(reasons.items())),
+        table_failures=table_failures,
+        results=result["results"],
+        statistics=result.get("statistics", {}),
+    )
+
+
+def _describe_table_failure(check: str, item: dict[str, Any]) -> str:
+    if item["expectation_config"]["type"] == "expect_table_columns_to_match_ordered_list":
+        expected = item["expectation_config"]["kwargs"]["column_list"]
+        observed = (item.get("result") or {}).get("observed_value") or []
+        missing = [c for c in expected if c not in observed]
+        extra = [c for c in observed if c not in expected]
+        return f"schema drift: missing columns {missing or 'none'}, unexpected columns {extra or 'none'}"
+    return f"{check} failed: {json.dumps(item.get('result'), ensure_ascii=False, default=str)[:300]}"

@@ -1,0 +1,51 @@
+"""Bring the whole embedded stack up or down, and say what runs where."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from silobreak.settings import WAREHOUSE_DB, Stack
+from silobreak.stack.airflow import Airflow
+from silobreak.stack.lineage import LineageService
+from silobreak.stack.postgres import Postgres
+from silobreak.stack.s3 import S3Server
+
+
+def up(stack: Stack, *, airflow: bool = True, progress: Callable[[str], None] = lambda _: None) -> None:
+    """Start every service that is not running yet; starting twice is harmless."""
+    progress("PostgreSQL")
+    Postgres(stack).start()
+    progress("S3 server")
+    S3Server(stack).start()
+    progress("lineage service")
+    LineageService(stack).start()
+    if airflow:
+        progress("Airflow (api-server, scheduler, dag-processor)")
+        Airflow(stack).start()
+
+
+def down(stack: Stack) -> list[str]:
+    """Stop everything this stack started, last started first; returns what was stopped."""
+    stopped = []
+    for name, service in (
+        ("airflow", Airflow(stack)),
+        ("lineage", LineageService(stack)),
+        ("s3", S3Server(stack)),
+        ("postgres", Postgres(stack)),
+    ):
+        if service.stop():
+            stopped.append(name)
+    return stopped
+
+
+def status(stack: Stack) -> dict[str, Any]:
+    """What runs where: keys postgres, s3, lineage, airflow (each with url and running)."""
+    return {
+        "stack": stack.name,
+        "dir": str(stack.dir),
+        "postgres": {"url": stack.url(WAREHOUSE_DB), "running": Postgres(stack).running()},
+        "s3": {"url": f"http://{stack.s3_endpoint}", "running": S3Server(stack).running()},
+        "lineage": {"url": f"{stack.lineage_url}/api/v1/lineage", "running": LineageService(stack).running()},
+        "airflow": {"url": stack.airflow_url, "running": Airflow(stack).running()},
+    }

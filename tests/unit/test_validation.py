@@ -1,0 +1,72 @@
+"""The feed's real suite, run by Great Expectations on small frames: row reasons and the batch gate."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from silobreak.contracts import get_contract
+from silobreak.pipeline.validation import validate
+
+CONTRACT = get_contract("public_security__residents")
+
+
+def _row(**values: str | None) -> dict[str, str | None]:
+    row: dict[str, str | None] = {
+        "person_no": "SZ0000000001",
+        "name": "王小明",
+        "gender": "女",
+        "birth_date": "1949-12-31",
+        "id_card_no": "11010519491231002X",
+        "division_code": "440305",
+        "registered_address": "深圳市南山区粤海街道科技南路18号",
+        "household_no": "440305000000001",
+        "phone": "13800138000",
+        "updated_at": "2026-01-01 00:00:00+08",
+    }
+    row.update(values)
+    return row
+
+
+@pytest.fixture(scope="module")
+def outcome():  # type: ignore[no-untyped-def]
+    rows = [
+        _row(),
+        _row(person_no="SZ2", id_card_no="110105194912310021"),  # bad check digit
+        _row(person_no="SZ3", id_card_no="11010519491331002X"),  # month 13
+        _row(person_no="SZ4", id_card_no=None, name=None),
+        _row(person_no="SZ5", id_card_no="11010519491231002x"),  # lower-case x is fine
+        _row(person_no="SZ6", gender="M"),
+    ] + [_row(person_no=f"OK{i}") for i in range(20)]
+    return validate(CONTRACT, "test", pd.DataFrame(rows, dtype=object))
+
+
+def test_each_invalid_row_has_every_check_it_failed(outcome) -> None:  # type: ignore[no-untyped-def]
+    assert outcome.reasons_by_row == {
+        1: ["id_card_no:resident_id_valid"],
+        2: ["id_card_no:resident_id_valid"],
+        3: ["name:name_present", "id_card_no:resident_id_present"],
+        5: ["gender:gender_in_domain"],
+    }
+
+
+def test_valid_batch_passes_the_gate(outcome) -> None:  # type: ignore[no-untyped-def]
+    assert outcome.valid_count == 22
+    assert outcome.gate_failures(CONTRACT) == []
+
+
+def test_schema_drift_stops_the_batch() -> None:
+    frame = pd.DataFrame([_row()]).rename(columns={"phone": "mobile"})
+    failures = validate(CONTRACT, "drift", frame).gate_failures(CONTRACT)
+    assert failures == ["schema drift: missing columns ['phone'], unexpected columns ['mobile']"]
+
+
+def test_too_many_invalid_rows_stop_the_batch() -> None:
+    frame = pd.DataFrame([_row(person_no=f"B{i}", id_card_no="123") for i in range(3)] + [_row()])
+    failures = validate(CONTRACT, "bad", frame).gate_failures(CONTRACT)
+    assert any("75.0% of rows are invalid" in f for f in failures)
+
+
+def test_an_empty_batch_stops() -> None:
+    frame = pd.DataFrame(columns=CONTRACT.column_names)
+    assert "the batch is empty" in validate(CONTRACT, "empty", frame).gate_failures(CONTRACT)
