@@ -36,7 +36,7 @@ install: .venv/.installed infra/s3/node_modules/.installed ## Install Python dep
 demo: install ## Start the embedded stack, generate the demo city, run the feeds, print a summary
 	$(RUN) silobreak demo
 
-test: install ## Start an isolated stack (.silobreak/test) and run the whole test suite
+test: install lint ## Lint, then start an isolated stack (.silobreak/test) and run the whole test suite
 	SILOBREAK_STACK=test $(RUN) pytest
 
 test-unit: install ## Only the tests that need no running service

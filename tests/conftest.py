@@ -11,7 +11,7 @@ import pytest
 
 os.environ["SILOBREAK_STACK"] = "test"  # before silobreak reads it, so no test touches the demo stack
 
-from silobreak.settings import Stack  # noqa: E402
+from silobreak.settings import Stack
 
 TEST_SCALE = 1500
 TEST_SEED = 11

@@ -28,7 +28,8 @@ def spec_dir() -> Path:
     path = Path(os.environ.get("OPENLINEAGE_SPEC_DIR", REPO_ROOT.parent / "shared" / "openlineage-spec"))
     if not (path / "OpenLineage.json").exists():
         raise FileNotFoundError(
-            f"OpenLineage JSON Schema not found in {path}; set OPENLINEAGE_SPEC_DIR to the folder holding OpenLineage.json"
+            f"OpenLineage JSON Schema not found in {path}; "
+            "set OPENLINEAGE_SPEC_DIR to the folder holding OpenLineage.json"
         )
     return path
 

@@ -30,7 +30,9 @@ DEFAULT_SEED = 20261126
 def city_generate(
     scale: Annotated[int, typer.Option(help="Number of residents.", min=10)] = DEFAULT_SCALE,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same city.")] = DEFAULT_SEED,
-    defect_rate: Annotated[float, typer.Option(help="Share of records with an injected defect.", min=0, max=0.5)] = 0.03,
+    defect_rate: Annotated[
+        float, typer.Option(help="Share of records with an injected defect.", min=0, max=0.5)
+    ] = 0.03,
 ) -> None:
     """Write the city into the departments' source databases (Postgres must be up)."""
     from silobreak.city.seed import seed_city, truth_dir
@@ -56,14 +58,18 @@ def demo(
     city_generate(scale=scale, seed=seed, defect_rate=0.03)
     run(feed=None, timeout=1800)
     stack = current_stack()
-    Console().print(
-        "\n[bold]Where to look next[/bold]\n"
-        f"  Airflow UI        {stack.airflow_url}  (DAG public_security__residents)\n"
-        f"  master data       psql \"{stack.dsn()}\" -c 'select * from master.master_person limit 5'\n"
-        "  quarantined rows  select * from silobreak.quarantined_rows  (reasons per row)\n"
-        f"  lineage events    {stack.lineage_url}/api/v1/events/lineage  (bearer token: .silobreak/{stack.name}/credentials.json)\n"
-        "  stop everything   make down"
-    )
+    token_file = f".silobreak/{stack.name}/credentials.json"
+    master_sql = "select * from master.master_person limit 5"
+    next_steps = [
+        ("Airflow UI", f"{stack.airflow_url}  (DAG public_security__residents)"),
+        ("master data", f"psql \"{stack.dsn()}\" -c '{master_sql}'"),
+        ("quarantined rows", "table silobreak.quarantined_rows (every failed check per row)"),
+        ("lineage events", f"{stack.lineage_url}/api/v1/events/lineage  (bearer token: {token_file})"),
+        ("stop everything", "make down"),
+    ]
+    Console().print("\n[bold]Where to look next[/bold]")
+    for label, where in next_steps:
+        Console().print(f"  {label:<17} {where}", soft_wrap=True)
 
 
 @app.command()
@@ -102,7 +108,9 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON for 
 
 @app.command()
 def run(
-    feed: Annotated[str | None, typer.Argument(help="Feed to run, e.g. public_security__residents; all feeds if omitted.")] = None,
+    feed: Annotated[
+        str | None, typer.Argument(help="Feed to run, e.g. public_security__residents; all feeds if omitted.")
+    ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for each DAG run.")] = 1800,
 ) -> None:
     """Trigger the feeds' DAGs on the stack's Airflow and follow them to the end."""
@@ -156,7 +164,7 @@ def _print_status(name: str) -> None:
     info = control.status(current_stack())
     table = Table(title=f"silobreak stack '{name}'")
     table.add_column("service")
-    table.add_column("where")
+    table.add_column("where", overflow="fold")
     table.add_column("state")
     for key in ("postgres", "s3", "lineage", "airflow"):
         table.add_row(key, info[key]["url"], "[green]running" if info[key]["running"] else "[red]stopped")

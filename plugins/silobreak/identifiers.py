@@ -101,9 +101,7 @@ def resident_id_check_char(first17: str) -> str:
     """
     if not _DIGITS17_RE.fullmatch(first17):
         raise ValueError(f"expected exactly 17 ASCII digits, got {first17!r}")
-    total = sum(
-        int(digit) * weight for digit, weight in zip(first17, RESIDENT_ID_WEIGHTS)
-    )
+    total = sum(int(digit) * weight for digit, weight in zip(first17, RESIDENT_ID_WEIGHTS, strict=True))
     return RESIDENT_ID_CHECK_CHARS[total % 11]
 
 
@@ -137,9 +135,7 @@ def upgrade_15_digit_id(value: str) -> str:
 def _parse_birth_date(canonical: str) -> datetime.date | None:
     """Parse digits 7-14 (yyyymmdd) of an 18-character ID, None if not a real date."""
     try:
-        return datetime.date(
-            int(canonical[6:10]), int(canonical[10:12]), int(canonical[12:14])
-        )
+        return datetime.date(int(canonical[6:10]), int(canonical[10:12]), int(canonical[12:14]))
     except ValueError:
         return None
 
@@ -191,9 +187,7 @@ def is_valid_resident_id(
     earliest_birth_date: datetime.date = EARLIEST_BIRTH_DATE,
 ) -> bool:
     """Return True when :func:`resident_id_problems` finds nothing, for filters."""
-    return not resident_id_problems(
-        value, today=today, earliest_birth_date=earliest_birth_date
-    )
+    return not resident_id_problems(value, today=today, earliest_birth_date=earliest_birth_date)
 
 
 def gender_from_resident_id(value: str) -> str:
@@ -234,9 +228,7 @@ CREDIT_CODE_WEIGHTS: tuple[int, ...] = (
 #: GB 11714 weights for the 8 body characters of an organisation code.
 ORGANISATION_CODE_WEIGHTS: tuple[int, ...] = (3, 7, 9, 10, 5, 8, 4, 2)
 
-_CREDIT_CODE_VALUES: dict[str, int] = {
-    char: i for i, char in enumerate(CREDIT_CODE_ALPHABET)
-}
+_CREDIT_CODE_VALUES: dict[str, int] = {char: i for i, char in enumerate(CREDIT_CODE_ALPHABET)}
 _CREDIT_CODE_RE = re.compile(
     # registration authority, organisation type, 6-digit admin division code,
     # 9-char organisation code, check char
@@ -262,9 +254,7 @@ def credit_code_check_char(first17: str) -> str:
     """
     if len(first17) != 17 or any(char not in _CREDIT_CODE_VALUES for char in first17):
         raise ValueError(f"expected 17 credit-code characters, got {first17!r}")
-    total = sum(
-        _CREDIT_CODE_VALUES[char] * w for char, w in zip(first17, CREDIT_CODE_WEIGHTS)
-    )
+    total = sum(_CREDIT_CODE_VALUES[char] * w for char, w in zip(first17, CREDIT_CODE_WEIGHTS, strict=True))
     return CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]
 
 
@@ -276,7 +266,7 @@ def organisation_code_check_char(first8: str) -> str:
     """
     if not _ORG_BODY_RE.fullmatch(first8):
         raise ValueError(f"expected 8 digits or upper-case letters, got {first8!r}")
-    total = sum(int(char, 36) * w for char, w in zip(first8, ORGANISATION_CODE_WEIGHTS))
+    total = sum(int(char, 36) * w for char, w in zip(first8, ORGANISATION_CODE_WEIGHTS, strict=True))
     check = 11 - total % 11
     if check == 10:
         return "X"
@@ -285,9 +275,7 @@ def organisation_code_check_char(first8: str) -> str:
     return str(check)
 
 
-def credit_code_problems(
-    value: str | None, *, check_organisation_code: bool = True
-) -> list[str]:
+def credit_code_problems(value: str | None, *, check_organisation_code: bool = True) -> list[str]:
     """List every reason a credit code is invalid (empty list when valid).
 
     Characters 9-17 should be a GB 11714 organisation code with its own check,
@@ -305,21 +293,14 @@ def credit_code_problems(
     problems: list[str] = []
     if credit_code_check_char(canonical[:17]) != canonical[17]:
         problems.append(PROBLEM_BAD_CHECK_CHAR)
-    if (
-        check_organisation_code
-        and organisation_code_check_char(canonical[8:16]) != canonical[16]
-    ):
+    if check_organisation_code and organisation_code_check_char(canonical[8:16]) != canonical[16]:
         problems.append(PROBLEM_BAD_ORGANISATION_CODE_CHECK)
     return problems
 
 
-def is_valid_credit_code(
-    value: str | None, *, check_organisation_code: bool = True
-) -> bool:
+def is_valid_credit_code(value: str | None, *, check_organisation_code: bool = True) -> bool:
     """Return True when :func:`credit_code_problems` finds nothing, for filters."""
-    return not credit_code_problems(
-        value, check_organisation_code=check_organisation_code
-    )
+    return not credit_code_problems(value, check_organisation_code=check_organisation_code)
 
 
 # --------------------------------------------------------------------------

@@ -82,7 +82,9 @@ class AirflowClient:
             progress(tasks)
             if state in FINISHED:
                 failed = [t for t, s in tasks.items() if s in ("failed", "upstream_failed")]
-                return DagRunResult(dag_id, run_id, state, tasks, {t: self.failure_log(dag_id, run_id, t) for t in failed})
+                return DagRunResult(
+                    dag_id, run_id, state, tasks, {t: self.failure_log(dag_id, run_id, t) for t in failed}
+                )
             time.sleep(1)
         raise SilobreakError(f"DAG run {dag_id}/{run_id} did not finish within {timeout:.0f}s")
 

@@ -40,7 +40,7 @@ class Credentials:
 
     pg_password: str = field(default_factory=lambda: secrets.token_urlsafe(18))
     s3_access_key: str = "S3RVER"  # s3rver accepts only its fixed development key pair
-    s3_secret_key: str = "S3RVER"
+    s3_secret_key: str = "S3RVER"  # noqa: S105 - not a secret: s3rver's public dev key
     lineage_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     airflow_jwt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     airflow_fernet_key: str = field(default_factory=lambda: _fernet_key())
@@ -97,8 +97,7 @@ class Stack:
     def url(self, database: str = WAREHOUSE_DB, driver: str = "postgresql") -> str:
         """SQLAlchemy-style URL (Airflow's metadata database)."""
         return (
-            f"{driver}://{self.pg_user}:{self.credentials.pg_password}"
-            f"@{self.host}:{self.port('postgres')}/{database}"
+            f"{driver}://{self.pg_user}:{self.credentials.pg_password}@{self.host}:{self.port('postgres')}/{database}"
         )
 
     @property

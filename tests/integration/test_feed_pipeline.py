@@ -94,7 +94,9 @@ def test_no_row_is_lost_between_landing_raw_and_quarantine(stack: Stack, first_r
     batch_id, rows, valid, quarantined, status = latest_batch(stack)
     assert status == "loaded"
     with connect(stack) as conn:
-        raw = conn.execute("select count(*) from raw_public_security.residents where _batch_id = %s", (batch_id,)).fetchone()
+        raw = conn.execute(
+            "select count(*) from raw_public_security.residents where _batch_id = %s", (batch_id,)
+        ).fetchone()
         held = conn.execute(
             "select count(*), bool_and(cardinality(reasons) > 0) from silobreak.quarantined_rows "
             "where feed = %s and batch_id = %s",
@@ -112,7 +114,9 @@ def test_injected_defects_are_quarantined_and_clean_rows_are_not(stack: Stack, f
     with truth_file.open(encoding="utf-8") as fh:
         truth = {row["person_no"]: row for row in csv.DictReader(fh)}
     with connect(stack) as conn:
-        held = {r[0]: r[1] for r in conn.execute("select record->>'person_no', reasons from silobreak.quarantined_rows")}
+        held = {
+            r[0]: r[1] for r in conn.execute("select record->>'person_no', reasons from silobreak.quarantined_rows")
+        }
     defective = {key for key, row in truth.items() if row["defect"] in VALIDATION_DEFECTS}
     clean = {key for key, row in truth.items() if not row["defect"]}
     assert defective, "the test city must carry defects"
@@ -157,11 +161,19 @@ def test_each_step_reports_lineage_with_standard_names(stack: Stack, first_run: 
                 "and job_namespace = 'silobreak' order by id"
             )
         }
-        airflow_jobs = {row[0] for row in conn.execute("select job_name from lineage_events where job_namespace = 'airflow'")}
+        airflow_jobs = {
+            row[0] for row in conn.execute("select job_name from lineage_events where job_namespace = 'airflow'")
+        }
     pg = stack.postgres_namespace
     extract = complete[f"{FEED}.extract"]
-    assert (extract["inputs"][0]["namespace"], extract["inputs"][0]["name"]) == (pg, "departments.public_security.residents")
-    assert (extract["outputs"][0]["namespace"], extract["outputs"][0]["name"]) == ("s3://landing", "public_security/residents")
+    assert (extract["inputs"][0]["namespace"], extract["inputs"][0]["name"]) == (
+        pg,
+        "departments.public_security.residents",
+    )
+    assert (extract["outputs"][0]["namespace"], extract["outputs"][0]["name"]) == (
+        "s3://landing",
+        "public_security/residents",
+    )
     parent = extract["run"]["facets"]["parent"]
     assert (parent["job"]["namespace"], parent["job"]["name"]) == ("airflow", f"{FEED}.extract"), "parent: its task"
     assert parent["root"]["job"]["name"] == FEED, "and its root is the DAG run"
@@ -172,7 +184,9 @@ def test_each_step_reports_lineage_with_standard_names(stack: Stack, first_run: 
     dbt_model = complete["warehouse.master.silobreak.master_person.build.run"]
     assert dbt_model["outputs"][0]["name"] == "warehouse.master.master_person"
     assert "columnLineage" in dbt_model["outputs"][0]["facets"]
-    assert {FEED, f"{FEED}.extract", f"{FEED}.transform"} <= airflow_jobs, "Airflow's provider reports the DAG and its tasks"
+    assert {FEED, f"{FEED}.extract", f"{FEED}.transform"} <= airflow_jobs, (
+        "Airflow's provider reports the DAG and its tasks"
+    )
 
 
 def test_rerunning_the_dag_gives_the_same_tables(stack: Stack, first_run: dict[str, Any]) -> None:
@@ -189,8 +203,10 @@ def test_unchanged_source_lands_nothing_new(stack: Stack, first_run: dict[str, A
 def test_changed_source_lands_a_new_batch_and_keeps_the_old_one(stack: Stack, first_run: dict[str, Any]) -> None:
     before = snapshot(stack)["landed"]
     with psycopg.connect(stack.dsn(SOURCES_DB)) as conn:
-        conn.execute("update public_security.residents set updated_at = updated_at + interval '1 day' "
-                     "where person_no = (select min(person_no) from public_security.residents)")
+        conn.execute(
+            "update public_security.residents set updated_at = updated_at + interval '1 day' "
+            "where person_no = (select min(person_no) from public_security.residents)"
+        )
     summary = steps.extract(FEED, stack=stack)
     after = snapshot(stack)["landed"]
     assert summary["new"] is True

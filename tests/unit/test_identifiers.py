@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+
 from silobreak import identifiers as ids
 from silobreak.identifiers import (
     CREDIT_CODE_ALPHABET,
@@ -64,7 +65,7 @@ def _with_credit_check(first17: str) -> str:
 
 def test_resident_id_weights_are_iso_7064_mod_11_2() -> None:
     # ISO 7064 MOD 11-2: weight of position i (1-based, 18 positions) is 2**(18-i) mod 11.
-    assert RESIDENT_ID_WEIGHTS == tuple(pow(2, 18 - i, 11) for i in range(1, 18))
+    assert tuple(pow(2, 18 - i, 11) for i in range(1, 18)) == RESIDENT_ID_WEIGHTS
     assert RESIDENT_ID_CHECK_CHARS == "10X98765432"
 
 
@@ -80,7 +81,7 @@ def test_credit_code_constants() -> None:
     assert len(CREDIT_CODE_ALPHABET) == 31
     assert len(set(CREDIT_CODE_ALPHABET)) == 31
     assert not set("IOZSV") & set(CREDIT_CODE_ALPHABET)
-    assert CREDIT_CODE_WEIGHTS == tuple(pow(3, i, 31) for i in range(17))
+    assert tuple(pow(3, i, 31) for i in range(17)) == CREDIT_CODE_WEIGHTS
     assert ids.ORGANISATION_CODE_WEIGHTS == (3, 7, 9, 10, 5, 8, 4, 2)
 
 
@@ -114,7 +115,7 @@ def test_resident_id_check_char_examples(first17: str, expected: str) -> None:
 def test_resident_id_check_char_by_hand() -> None:
     # GB 11643 Appendix B style: 11010519491231002 -> weighted sum 167, 167 mod 11 = 2 -> "X".
     digits = [int(d) for d in "11010519491231002"]
-    total = sum(d * w for d, w in zip(digits, RESIDENT_ID_WEIGHTS))
+    total = sum(d * w for d, w in zip(digits, RESIDENT_ID_WEIGHTS, strict=True))
     assert total == 167
     assert total % 11 == 2
     assert RESIDENT_ID_CHECK_CHARS[2] == "X"
@@ -209,17 +210,12 @@ def test_gb_11643_example_born_1880_trips_the_1900_floor() -> None:
     assert resident_id_problems(ID_MALE_1880, today=TODAY) == ["bad_birth_date"]
     assert not is_valid_resident_id(ID_MALE_1880, today=TODAY)
     early = datetime.date(1800, 1, 1)
-    assert (
-        resident_id_problems(ID_MALE_1880, today=TODAY, earliest_birth_date=early) == []
-    )
+    assert resident_id_problems(ID_MALE_1880, today=TODAY, earliest_birth_date=early) == []
     assert is_valid_resident_id(ID_MALE_1880, today=TODAY, earliest_birth_date=early)
 
 
 def test_resident_id_valid_after_normalisation() -> None:
-    assert (
-        resident_id_problems("１１０１０５ １９４９１２３１ ００２ｘ", today=TODAY)
-        == []
-    )
+    assert resident_id_problems("１１０１０５ １９４９１２３１ ００２ｘ", today=TODAY) == []
     assert is_valid_resident_id(" 11010519491231002x ", today=TODAY)
 
 
@@ -268,10 +264,7 @@ def test_resident_id_bad_birth_date(birth: str) -> None:
 @pytest.mark.parametrize("birth", ["19000101", "20000229", "20250601"])
 def test_resident_id_boundary_birth_dates_are_valid(birth: str) -> None:
     # 1900-01-01 is the first allowed date, 2000 is a leap year, TODAY itself is allowed.
-    assert (
-        resident_id_problems(_with_id_check("110105" + birth + "002"), today=TODAY)
-        == []
-    )
+    assert resident_id_problems(_with_id_check("110105" + birth + "002"), today=TODAY) == []
 
 
 def test_resident_id_birth_date_in_future() -> None:
@@ -367,9 +360,7 @@ def test_gender_from_resident_id_rejects_bad_format(bad: str) -> None:
         ("", None),
     ],
 )
-def test_birth_date_from_resident_id(
-    value: str, expected: datetime.date | None
-) -> None:
+def test_birth_date_from_resident_id(value: str, expected: datetime.date | None) -> None:
     assert birth_date_from_resident_id(value) == expected
 
 
@@ -409,9 +400,7 @@ def test_organisation_code_letters_use_a_equals_10_to_z_equals_35() -> None:
     assert organisation_code_check_char("A0000000") == "3"
 
 
-@pytest.mark.parametrize(
-    "bad", ["", "D214356", "D21435690", "d2143569", "D214356-", "Ｄ2143569"]
-)
+@pytest.mark.parametrize("bad", ["", "D214356", "D21435690", "d2143569", "D214356-", "Ｄ2143569"])
 def test_organisation_code_check_char_rejects_bad_input(bad: str) -> None:
     with pytest.raises(ValueError):
         organisation_code_check_char(bad)
@@ -428,7 +417,7 @@ def test_credit_code_check_char_example() -> None:
 
 def test_credit_code_check_char_by_hand() -> None:
     values = [CREDIT_CODE_ALPHABET.index(c) for c in CREDIT_CODE_EXAMPLE[:17]]
-    total = sum(v * w for v, w in zip(values, CREDIT_CODE_WEIGHTS))
+    total = sum(v * w for v, w in zip(values, CREDIT_CODE_WEIGHTS, strict=True))
     assert total % 31 == 28
     assert CREDIT_CODE_ALPHABET[31 - 28] == "3"
 
@@ -438,9 +427,7 @@ def test_credit_code_check_char_31_maps_to_zero() -> None:
 
 
 def test_credit_code_check_char_can_be_a_letter() -> None:
-    results = {
-        credit_code_check_char(f"9135010{c}M000100Y4") for c in CREDIT_CODE_ALPHABET
-    }
+    results = {credit_code_check_char(f"9135010{c}M000100Y4") for c in CREDIT_CODE_ALPHABET}
     # Varying a position with weight 17 (coprime to 31) hits all 31 check characters.
     assert results == set(CREDIT_CODE_ALPHABET)
 
@@ -543,9 +530,7 @@ def test_credit_code_both_checks_fail() -> None:
         "bad_check_char",
         "bad_organisation_code_check",
     ]
-    assert credit_code_problems(value, check_organisation_code=False) == [
-        "bad_check_char"
-    ]
+    assert credit_code_problems(value, check_organisation_code=False) == ["bad_check_char"]
 
 
 def test_individual_business_code_needs_organisation_check_off() -> None:
@@ -554,9 +539,7 @@ def test_individual_business_code_needs_organisation_check_off() -> None:
     value = _with_credit_check("92350100MA2XXXXX1")
     assert "bad_organisation_code_check" in credit_code_problems(value)
     assert is_valid_credit_code(value, check_organisation_code=False)
-    assert not is_valid_credit_code(
-        _replace(value, 10, "3"), check_organisation_code=False
-    )
+    assert not is_valid_credit_code(_replace(value, 10, "3"), check_organisation_code=False)
 
 
 # --------------------------------------------------------------------------

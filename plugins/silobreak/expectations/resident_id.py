@@ -5,9 +5,14 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import pandas as pd
-from great_expectations.execution_engine import PandasExecutionEngine
+from great_expectations.execution_engine.pandas_execution_engine import PandasExecutionEngine
 from great_expectations.expectations.expectation import ColumnMapExpectation
-from great_expectations.expectations.metrics import ColumnMapMetricProvider, column_condition_partial
+from great_expectations.expectations.metrics.map_metric_provider.column_condition_partial import (
+    column_condition_partial,
+)
+from great_expectations.expectations.metrics.map_metric_provider.column_map_metric_provider import (
+    ColumnMapMetricProvider,
+)
 
 from silobreak.identifiers import is_valid_resident_id
 
@@ -18,7 +23,7 @@ class ColumnValuesValidResidentId(ColumnMapMetricProvider):
     condition_metric_name = "column_values.valid_resident_id"
 
     @column_condition_partial(engine=PandasExecutionEngine)  # type: ignore[misc]
-    def _pandas(cls, column: pd.Series, **_: Any) -> pd.Series:
+    def _pandas(cls, column: pd.Series, **_: Any) -> pd.Series:  # noqa: N805 - GX passes the class
         return column.map(is_valid_resident_id)
 
 
@@ -40,11 +45,24 @@ class ExpectColumnValuesToBeValidResidentId(ColumnMapExpectation):
             },
             "only_for": ["pandas"],
             "tests": [
-                {"title": "valid_ids", "exact_match_out": False, "include_in_gallery": True,
-                 "in": {"column": "valid"}, "out": {"success": True}},
-                {"title": "bad_check_digit_date_and_format", "exact_match_out": False, "include_in_gallery": True,
-                 "in": {"column": "invalid"}, "out": {"success": False, "unexpected_index_list": [0, 1, 2]}},
+                {
+                    "title": "valid_ids",
+                    "exact_match_out": False,
+                    "include_in_gallery": True,
+                    "in": {"column": "valid"},
+                    "out": {"success": True},
+                },
+                {
+                    "title": "bad_check_digit_date_and_format",
+                    "exact_match_out": False,
+                    "include_in_gallery": True,
+                    "in": {"column": "invalid"},
+                    "out": {"success": False, "unexpected_index_list": [0, 1, 2]},
+                },
             ],
         }
     ]
-    library_metadata: ClassVar[dict[str, Any]] = {"tags": ["china", "identifiers", "gb11643"], "contributors": ["silobreak"]}
+    library_metadata: ClassVar[dict[str, Any]] = {
+        "tags": ["china", "identifiers", "gb11643"],
+        "contributors": ["silobreak"],
+    }

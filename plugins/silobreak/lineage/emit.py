@@ -74,7 +74,9 @@ def contract_facets(contract: FeedContract, columns: Sequence[str] | None = None
         "tags": tags_dataset.TagsDatasetFacet(
             tags=[tags_dataset.TagsDatasetFacetFields(key="department", value=contract.department, source="CONTRACT")]
             + [
-                tags_dataset.TagsDatasetFacetFields(key="sensitivity", value=c.sensitivity, source="CONTRACT", field=c.name)
+                tags_dataset.TagsDatasetFacetFields(
+                    key="sensitivity", value=c.sensitivity, source="CONTRACT", field=c.name
+                )
                 for c in wanted
             ]
         ),
@@ -92,7 +94,10 @@ def source_dataset(stack: Stack, contract: FeedContract) -> dict[str, Any]:
     return {
         "namespace": ns,
         "name": postgres_name(contract.source.database, schema, table),
-        "facets": {**contract_facets(contract), "dataSource": datasource_dataset.DatasourceDatasetFacet(name=ns, uri=ns)},
+        "facets": {
+            **contract_facets(contract),
+            "dataSource": datasource_dataset.DatasourceDatasetFacet(name=ns, uri=ns),
+        },
     }
 
 
@@ -128,14 +133,18 @@ class StepRun:
 
 def _inputs(step: StepRun) -> list[InputDataset]:
     return [
-        InputDataset(d["namespace"], d["name"], facets=d.get("facets") or {}, inputFacets=step.input_facets.get(d["name"], {}))
+        InputDataset(
+            d["namespace"], d["name"], facets=d.get("facets") or {}, inputFacets=step.input_facets.get(d["name"], {})
+        )
         for d in step.inputs
     ]
 
 
 def _outputs(step: StepRun) -> list[OutputDataset]:
     return [
-        OutputDataset(d["namespace"], d["name"], facets=d.get("facets") or {}, outputFacets=step.output_facets.get(d["name"], {}))
+        OutputDataset(
+            d["namespace"], d["name"], facets=d.get("facets") or {}, outputFacets=step.output_facets.get(d["name"], {})
+        )
         for d in step.outputs
     ]
 
@@ -189,7 +198,10 @@ def airflow_parent(context: dict[str, Any] | None) -> parent_run.ParentRunFacet 
     ti = context["ti"]
     return parent_run.ParentRunFacet(
         run=parent_run.Run(runId=macros.lineage_run_id(ti)),
-        job=parent_run.Job(namespace=macros.lineage_job_namespace(), name=macros.lineage_job_name(ti)),
+        job=parent_run.Job(
+            namespace=macros.lineage_job_namespace(),  # type: ignore[no-untyped-call]
+            name=macros.lineage_job_name(ti),
+        ),
         root=parent_run.Root(
             run=parent_run.RootRun(runId=macros.lineage_root_run_id(ti)),
             job=parent_run.RootJob(

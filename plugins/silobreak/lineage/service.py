@@ -18,8 +18,8 @@ from uuid import UUID
 from fastapi import Depends, FastAPI, Header, HTTPException, Query
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from psycopg_pool import ConnectionPool
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from silobreak.lineage import store
 from silobreak.settings import LINEAGE_DB, Stack, current_stack
@@ -84,7 +84,9 @@ def create_app(stack: Stack | None = None) -> FastAPI:
         try:
             event = RunEventIn.model_validate(body)
         except ValidationError as exc:
-            raise HTTPException(status_code=400, detail={"error": "invalid OpenLineage event", "fields": _field_errors(exc)}) from exc
+            raise HTTPException(
+                status_code=400, detail={"error": "invalid OpenLineage event", "fields": _field_errors(exc)}
+            ) from exc
         with pool.connection() as conn:
             event_id = store.insert_event(conn, body, event.eventTime)
         return {"id": event_id}
@@ -92,9 +94,7 @@ def create_app(stack: Stack | None = None) -> FastAPI:
     @app.get("/api/v1/events/lineage", dependencies=[Depends(require_token)])
     def list_events(limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
         with pool.connection() as conn:
-            rows = conn.execute(
-                "select event from lineage_events order by id desc limit %s", (limit,)
-            ).fetchall()
+            rows = conn.execute("select event from lineage_events order by id desc limit %s", (limit,)).fetchall()
         return {"events": [row[0] for row in rows]}
 
     return app
@@ -103,5 +103,3 @@ def create_app(stack: Stack | None = None) -> FastAPI:
 def app() -> FastAPI:
     """Factory for ``uvicorn --factory silobreak.lineage.service:app``."""
     return create_app()
-
-

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -51,10 +49,3 @@ def insert_event(conn: psycopg.Connection[Any], event: dict[str, Any], event_tim
     ).fetchone()
     assert row is not None
     return int(row[0])
-
-
-def iter_events(conn: psycopg.Connection[Any], *, limit: int | None = None) -> Iterator[dict[str, Any]]:
-    """Stored events, oldest first (tests validate each one against the OpenLineage schema)."""
-    query = "select event from lineage_events order by id" + (" limit %s" if limit else "")
-    for (event,) in conn.execute(query, (limit,) if limit else ()):
-        yield event if isinstance(event, dict) else json.loads(event)

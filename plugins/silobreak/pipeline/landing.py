@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
 import psycopg
 from minio import Minio
 from minio.error import S3Error
@@ -35,7 +36,7 @@ class Manifest:
     department: str
     batch_id: str
     sha256: str
-    bytes: int
+    size: int
     row_count: int
     format: str
     encoding: str
@@ -77,7 +78,9 @@ def put_once(s3: Minio, bucket: str, key: str, data: bytes, content_type: str) -
 def _dump_source(contract: FeedContract, stack: Stack, out: Path) -> tuple[int, str, int]:
     """COPY the source table, in key order, to a CSV file; returns rows, sha256 and size."""
     schema, table = contract.source.table.split(".")
-    query = sql.SQL("copy (select {cols} from {schema}.{table} order by {key}) to stdout with (format csv, header)").format(
+    query = sql.SQL(
+        "copy (select {cols} from {schema}.{table} order by {key}) to stdout with (format csv, header)"
+    ).format(
         cols=sql.SQL(", ").join(sql.Identifier(c) for c in contract.column_names),
         schema=sql.Identifier(schema),
         table=sql.Identifier(table),
@@ -126,7 +129,7 @@ def land(contract: FeedContract, stack: Stack, s3: Minio) -> tuple[Manifest, boo
         department=contract.department,
         batch_id=batch_id,
         sha256=sha,
-        bytes=size,
+        size=size,
         row_count=rows,
         format="csv",
         encoding="utf-8",
@@ -167,4 +170,3 @@ def read_batch(s3: Minio, manifest: Manifest) -> bytes:
             hint="the landing bucket was changed outside silobreak; restore the object from backup",
         )
     return data
-

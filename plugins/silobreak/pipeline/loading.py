@@ -48,7 +48,9 @@ def load_batch(
         ensure_platform_schema(conn)
         ensure_raw_table(conn, contract)
         conn.execute(sql.SQL("delete from {} where _batch_id = %s").format(raw), (batch_id,))
-        conn.execute("delete from silobreak.quarantined_rows where feed = %s and batch_id = %s", (contract.feed, batch_id))
+        conn.execute(
+            "delete from silobreak.quarantined_rows where feed = %s and batch_id = %s", (contract.feed, batch_id)
+        )
         reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
         next(reader)  # header: its match with the contract was checked by validation
         copy_sql = sql.SQL("copy {} ({}) from stdin").format(raw, sql.SQL(", ").join(map(sql.Identifier, columns)))

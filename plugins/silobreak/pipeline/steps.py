@@ -58,7 +58,7 @@ def extract(feed: str, context: dict[str, Any] | None = None, stack: Stack | Non
         run.outputs = [_landed(contract, manifest.batch_id)]
         run.output_facets[run.outputs[0]["name"]] = {
             "outputStatistics": output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(
-                rowCount=manifest.row_count, size=manifest.bytes, fileCount=1
+                rowCount=manifest.row_count, size=manifest.size, fileCount=1
             )
         }
         with connect(stack) as conn:
@@ -78,7 +78,9 @@ def _put_json(stack: Stack, bucket: str, key: str, lines: list[str]) -> None:
     s3_client(stack).put_object(bucket, key, io.BytesIO(data), len(data), content_type="application/json")
 
 
-def validate(feed: str, batch_id: str, context: dict[str, Any] | None = None, stack: Stack | None = None) -> dict[str, Any]:
+def validate(
+    feed: str, batch_id: str, context: dict[str, Any] | None = None, stack: Stack | None = None
+) -> dict[str, Any]:
     """Check the batch with its suite; write each invalid row with its reasons to quarantine."""
     stack = stack or current_stack()
     contract = get_contract(feed)
@@ -101,7 +103,12 @@ def validate(feed: str, batch_id: str, context: dict[str, Any] | None = None, st
             for n, reasons in outcome.reasons_by_row.items()
         ]
         _put_json(stack, QUARANTINE_BUCKET, f"{prefix}/{QUARANTINE_FILE}", rows)
-        _put_json(stack, QUARANTINE_BUCKET, f"{prefix}/{VALIDATION_FILE}", [json.dumps(outcome.results, ensure_ascii=False, default=str)])
+        _put_json(
+            stack,
+            QUARANTINE_BUCKET,
+            f"{prefix}/{VALIDATION_FILE}",
+            [json.dumps(outcome.results, ensure_ascii=False, default=str)],
+        )
         gate = outcome.gate_failures(contract)
         run.outputs = [_quarantine(contract)]
         run.input_facets[landed["name"]] = _quality_facets(outcome, frame)
@@ -109,14 +116,27 @@ def validate(feed: str, batch_id: str, context: dict[str, Any] | None = None, st
             conn.execute(
                 "update silobreak.batches set valid_count = %s, quarantined_count = %s, status = %s, "
                 "reasons = %s, validated_at = now() where feed = %s and batch_id = %s",
-                (outcome.valid_count, outcome.invalid_count, "rejected" if gate else "validated", Jsonb(gate), feed, batch_id),
+                (
+                    outcome.valid_count,
+                    outcome.invalid_count,
+                    "rejected" if gate else "validated",
+                    Jsonb(gate),
+                    feed,
+                    batch_id,
+                ),
             )
         if gate:
             raise SilobreakError(
                 f"department {contract.department}: batch {batch_id} of feed {feed} was rejected: " + "; ".join(gate),
                 hint=f"its rows and reasons are in s3://{QUARANTINE_BUCKET}/{prefix}/; the department must resubmit",
             )
-    return {"feed": feed, "batch_id": batch_id, "rows": outcome.row_count, "valid": outcome.valid_count, "quarantined": outcome.invalid_count}
+    return {
+        "feed": feed,
+        "batch_id": batch_id,
+        "rows": outcome.row_count,
+        "valid": outcome.valid_count,
+        "quarantined": outcome.invalid_count,
+    }
 
 
 def _quality_facets(outcome: validation.Outcome, frame: Any) -> dict[str, Any]:
@@ -138,7 +158,9 @@ def _quality_facets(outcome: validation.Outcome, frame: Any) -> dict[str, Any]:
     }
     return {
         "dataQualityAssertions": dqa.DataQualityAssertionsDatasetFacet(assertions=assertions),
-        "dataQualityMetrics": dqm.DataQualityMetricsInputDatasetFacet(columnMetrics=metrics, rowCount=outcome.row_count),
+        "dataQualityMetrics": dqm.DataQualityMetricsInputDatasetFacet(
+            columnMetrics=metrics, rowCount=outcome.row_count
+        ),
     }
 
 
@@ -180,7 +202,8 @@ def load(feed: str, batch_id: str, context: dict[str, Any] | None = None, stack:
         held_table = emit.warehouse_dataset(stack, "silobreak", "quarantined_rows")
         run.outputs = [raw, held_table]
         stats = output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet
-        run.output_facets = {raw["name"]: {"outputStatistics": stats(rowCount=loaded)}, held_table["name"]: {"outputStatistics": stats(rowCount=held)}}
+        run.output_facets = {
+            raw["name"]: {"outputStatistics": stats(rowCount=loaded)},
+            held_table["name"]: {"outputStatistics": stats(rowCount=held)},
+        }
     return {"feed": feed, "batch_id": batch_id, "loaded": loaded, "quarantined": held}
-
-

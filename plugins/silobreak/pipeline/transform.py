@@ -59,7 +59,7 @@ def dbt(
     """Run one dbt command in the project; raise with dbt's own error lines if it fails."""
     stack = stack or current_stack()
     exe = Path(sys.executable).parent / ("dbt-ol" if lineage else "dbt")
-    result = subprocess.run(  # noqa: S603 - fixed executable, args from silobreak
+    result = subprocess.run(
         [str(exe), *args, "--project-dir", str(DBT_PROJECT)],
         env=dbt_environment(stack, airflow_parent_env(context)),
         cwd=DBT_PROJECT,
@@ -77,7 +77,9 @@ def dbt(
     return output
 
 
-def build(select: str | None = None, context: dict[str, Any] | None = None, stack: Stack | None = None) -> dict[str, Any]:
+def build(
+    select: str | None = None, context: dict[str, Any] | None = None, stack: Stack | None = None
+) -> dict[str, Any]:
     """``dbt build`` (models and their tests) for a selection, reported to OpenLineage."""
     args = ["build"] + (["--select", select] if select else [])
     output = dbt(args, stack=stack, context=context)

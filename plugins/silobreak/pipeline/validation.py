@@ -93,9 +93,7 @@ def validate(contract: FeedContract, batch_id: str, frame: pd.DataFrame) -> Outc
         .add_batch_definition_whole_dataframe(batch_id)
     )
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(
-        suite, result_format={"result_format": "COMPLETE"}
-    ).to_json_dict()
+    result = batch.validate(suite, result_format={"result_format": "COMPLETE"}).to_json_dict()  # type: ignore[no-untyped-call]
 
     reasons: dict[int, list[str]] = defaultdict(list)
     table_failures: list[str] = []

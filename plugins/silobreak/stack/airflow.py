@@ -104,7 +104,7 @@ class Airflow:
 
     def migrate(self) -> None:
         """Create or upgrade the metadata database (idempotent)."""
-        result = subprocess.run(  # noqa: S603
+        result = subprocess.run(
             [str(BIN / "airflow"), "db", "migrate"],
             env=environment(self.stack),
             capture_output=True,

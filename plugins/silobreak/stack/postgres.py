@@ -56,9 +56,7 @@ def _server_user() -> str | None:
 
 
 def _run(argv: list[str], *, user: str | None, what: str) -> None:
-    result = subprocess.run(  # noqa: S603 - fixed argv
-        argv, user=user, capture_output=True, text=True, check=False, cwd="/"
-    )
+    result = subprocess.run(argv, user=user, capture_output=True, text=True, check=False, cwd="/")
     if result.returncode != 0:
         raise SilobreakError(f"{what} failed:\n{result.stdout}{result.stderr}".rstrip())
 
@@ -112,12 +110,16 @@ class Postgres:
             _run(
                 [
                     str(bin_dir() / "initdb"),
-                    "-D", str(self.data),
-                    "-U", self.stack.pg_user,
-                    "--pwfile", str(pwfile),
+                    "-D",
+                    str(self.data),
+                    "-U",
+                    self.stack.pg_user,
+                    "--pwfile",
+                    str(pwfile),
                     "--auth-host=scram-sha-256",
                     "--auth-local=peer",
-                    "-E", "UTF8",
+                    "-E",
+                    "UTF8",
                     "--locale=C.UTF-8",
                 ],
                 user=user,
@@ -157,9 +159,7 @@ class Postgres:
 
 def _check_reachable(path: Path, user: str) -> None:
     """The postgres OS user must be able to walk down to the data folder."""
-    result = subprocess.run(  # noqa: S603
-        ["test", "-x", str(path.parent)], user=user, check=False
-    )
+    result = subprocess.run(["test", "-x", str(path.parent)], user=user, check=False)
     if result.returncode != 0:
         raise SilobreakError(
             f"the 'postgres' OS user cannot reach {path.parent} (a parent folder is not searchable)",

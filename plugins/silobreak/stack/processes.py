@@ -7,6 +7,7 @@ everything it started (and nothing else).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -43,11 +44,9 @@ def read_pid(pid_file: Path) -> int | None:
         pid = int(pid_file.read_text().split()[0])
     except (FileNotFoundError, ValueError, IndexError):
         return None
-    try:
+    with contextlib.suppress(ChildProcessError):
         # reap it first if it is our own exited child, so a zombie does not look alive
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -69,7 +68,7 @@ def spawn(
     """Start argv detached from this terminal, logging to log_file; returns its pid."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("ab") as log:
-        proc = subprocess.Popen(  # noqa: S603 - argv is built by silobreak, never from user text
+        proc = subprocess.Popen(
             list(argv),
             stdout=log,
             stderr=subprocess.STDOUT,

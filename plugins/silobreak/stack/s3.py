@@ -7,7 +7,6 @@ restart of the stack (see docs/adr/0002-embedded-s3-server.md for why not moto o
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from minio import Minio
 
