@@ -167,7 +167,7 @@ def _print_status(name: str) -> None:
     table.add_column("where", overflow="fold")
     table.add_column("state")
     for key in ("postgres", "s3", "lineage", "airflow"):
-        table.add_row(key, info[key]["url"], "[green]running" if info[key]["running"] else "[red]stopped")
+        table.add_row(key, info[key], "[green]running" if info["running"][key] else "[red]stopped")
     Console().print(table)
 
 

@@ -6,6 +6,8 @@ import csv
 import hashlib
 import io
 import json
+import subprocess
+import sys
 from typing import Any
 
 import psycopg
@@ -220,4 +222,16 @@ def test_changed_source_lands_a_new_batch_and_keeps_the_old_one(stack: Stack, fi
 
 def test_starting_the_stack_twice_is_harmless(stack: Stack) -> None:
     control.up(stack)
-    assert all(control.status(stack)[key]["running"] for key in ("postgres", "s3", "lineage", "airflow"))
+    assert all(control.status(stack)["running"].values())
+
+
+def test_status_json_says_where_everything_runs(stack: Stack) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "silobreak", "status", "--json"], capture_output=True, text=True, check=True
+    )
+    info = json.loads(result.stdout)
+    assert info["postgres"].startswith("postgresql://") and str(stack.port("postgres")) in info["postgres"]
+    assert info["s3"] == f"http://127.0.0.1:{stack.port('s3')}"
+    assert info["airflow"] == stack.airflow_url
+    assert info["lineage"] == f"{stack.lineage_url}/api/v1/lineage"
+    assert info["running"] == {"postgres": True, "s3": True, "lineage": True, "airflow": True}

@@ -9,6 +9,7 @@ bearer token, which Marquez does not ask for.
 from __future__ import annotations
 
 import hmac
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -53,8 +54,12 @@ def _field_errors(exc: ValidationError | RequestValidationError) -> list[str]:
 
 
 def create_app(stack: Stack | None = None) -> FastAPI:
+    """The service for a stack; in production SILOBREAK_LINEAGE_DSN and SILOBREAK_LINEAGE_TOKEN
+    (set from the deployment's secrets) replace the embedded stack's database and token."""
     stack = stack or current_stack()
-    pool = ConnectionPool(stack.dsn(LINEAGE_DB), min_size=1, max_size=8, open=False, kwargs={"autocommit": True})
+    dsn = os.environ.get("SILOBREAK_LINEAGE_DSN") or stack.dsn(LINEAGE_DB)
+    token = os.environ.get("SILOBREAK_LINEAGE_TOKEN") or stack.credentials.lineage_token
+    pool = ConnectionPool(dsn, min_size=1, max_size=8, open=False, kwargs={"autocommit": True})
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -67,7 +72,7 @@ def create_app(stack: Stack | None = None) -> FastAPI:
     app = FastAPI(title="silobreak lineage", version="1", lifespan=lifespan)
 
     def require_token(authorization: Annotated[str | None, Header()] = None) -> None:
-        expected = f"Bearer {stack.credentials.lineage_token}"
+        expected = f"Bearer {token}"
         if authorization is None or not hmac.compare_digest(authorization, expected):
             raise HTTPException(status_code=401, detail="missing or wrong bearer token")
 

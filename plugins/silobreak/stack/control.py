@@ -40,12 +40,18 @@ def down(stack: Stack) -> list[str]:
 
 
 def status(stack: Stack) -> dict[str, Any]:
-    """What runs where: keys postgres, s3, lineage, airflow (each with url and running)."""
+    """What runs where: the keys postgres (DSN), s3, lineage and airflow (URLs), and running."""
     return {
         "stack": stack.name,
         "dir": str(stack.dir),
-        "postgres": {"url": stack.url(WAREHOUSE_DB), "running": Postgres(stack).running()},
-        "s3": {"url": f"http://{stack.s3_endpoint}", "running": S3Server(stack).running()},
-        "lineage": {"url": f"{stack.lineage_url}/api/v1/lineage", "running": LineageService(stack).running()},
-        "airflow": {"url": stack.airflow_url, "running": Airflow(stack).running()},
+        "postgres": stack.url(WAREHOUSE_DB),
+        "s3": f"http://{stack.s3_endpoint}",
+        "lineage": f"{stack.lineage_url}/api/v1/lineage",
+        "airflow": stack.airflow_url,
+        "running": {
+            "postgres": Postgres(stack).running(),
+            "s3": S3Server(stack).running(),
+            "lineage": LineageService(stack).running(),
+            "airflow": Airflow(stack).running(),
+        },
     }
