@@ -21,7 +21,7 @@ REPO_ROOT = Path(os.environ.get("SILOBREAK_ROOT", Path(__file__).resolve().paren
 
 # Each stack gets a block of ports so that `demo` and `test` never collide.
 PORT_BASES = {"demo": 55430, "test": 56430}
-PORT_OFFSETS = {"postgres": 2, "s3": 3, "lineage": 4, "airflow": 5}
+PORT_OFFSETS = {"postgres": 2, "s3": 3, "lineage": 4, "airflow": 5, "departments_api": 6}
 
 WAREHOUSE_DB = "warehouse"
 AIRFLOW_DB = "airflow"
@@ -29,9 +29,11 @@ LINEAGE_DB = "lineage"
 SOURCES_DB = "departments"
 """Database standing for the departments' own systems of record (one schema per department)."""
 
+INBOX_BUCKET = "inbox"
+"""Where departments drop files (one folder per department); silobreak only reads it."""
 LANDING_BUCKET = "landing"
 QUARANTINE_BUCKET = "quarantine"
-BUCKETS = (LANDING_BUCKET, QUARANTINE_BUCKET)
+BUCKETS = (INBOX_BUCKET, LANDING_BUCKET, QUARANTINE_BUCKET)
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Credentials:
     s3_access_key: str = "S3RVER"  # s3rver accepts only its fixed development key pair
     s3_secret_key: str = "S3RVER"  # noqa: S105 - not a secret: s3rver's public dev key
     lineage_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    departments_api_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     airflow_jwt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     airflow_fernet_key: str = field(default_factory=lambda: _fernet_key())
 
@@ -80,7 +83,11 @@ class Stack:
     def credentials(self) -> Credentials:
         path = self.dir / "credentials.json"
         if path.exists():
-            return Credentials(**json.loads(path.read_text()))
+            stored = json.loads(path.read_text())
+            creds = Credentials(**stored)
+            if set(asdict(creds)) != set(stored):  # a newer silobreak added a secret: keep it too
+                path.write_text(json.dumps(asdict(creds), indent=2))
+            return creds
         creds = Credentials()
         self.dir.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600)
@@ -109,6 +116,11 @@ class Stack:
         return f"http://{self.host}:{self.port('lineage')}"
 
     @property
+    def departments_api_url(self) -> str:
+        """The departments' HTTP API (Traffic Police serves its accidents there)."""
+        return f"http://{self.host}:{self.port('departments_api')}"
+
+    @property
     def airflow_url(self) -> str:
         return f"http://{self.host}:{self.port('airflow')}"
 
@@ -117,9 +129,6 @@ class Stack:
         """OpenLineage namespace of the warehouse server (naming spec: postgres://host:port)."""
         return f"postgres://{self.host}:{self.port('postgres')}"
 
-    @property
-    def s3_namespace(self) -> str:
-        return "s3://{bucket}"
 
 
 def current_stack() -> Stack:
