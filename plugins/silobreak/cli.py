@@ -22,6 +22,11 @@ city_app = typer.Typer(help="The synthetic demo city: departments' systems of re
 app.add_typer(city_app, name="city")
 console = Console(stderr=True)
 
+
+def _out() -> Console:
+    """Console for results on stdout; wide enough for tables when piped to a log."""
+    return Console() if sys.stdout.isatty() else Console(width=160)
+
 DEFAULT_SCALE = 3000
 DEFAULT_SEED = 20261126
 
@@ -67,9 +72,9 @@ def demo(
         ("lineage events", f"{stack.lineage_url}/api/v1/events/lineage  (bearer token: {token_file})"),
         ("stop everything", "make down"),
     ]
-    Console().print("\n[bold]Where to look next[/bold]")
+    _out().print("\n[bold]Where to look next[/bold]")
     for label, where in next_steps:
-        Console().print(f"  {label:<17} {where}", soft_wrap=True)
+        _out().print(f"  {label:<17} {where}", soft_wrap=True)
 
 
 @app.command()
@@ -113,49 +118,72 @@ def run(
     ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for each DAG run.")] = 1800,
 ) -> None:
-    """Trigger the feeds' DAGs on the stack's Airflow and follow them to the end."""
+    """Trigger the feeds' DAGs on the stack's Airflow, follow them and the master-data run they cause."""
+    from datetime import UTC, datetime
+
     from silobreak.contracts import get_contract, load_contracts
-
-    feeds = [get_contract(feed).feed] if feed else [c.feed for c in load_contracts()]
-    failed = [f for f in feeds if not _run_feed(f, timeout)]
-    if failed:
-        raise SilobreakError(f"feed runs failed: {', '.join(failed)}", hint="the task errors are printed above")
-
-
-def _run_feed(feed: str, timeout: float) -> bool:
+    from silobreak.dag_factory import MASTER_DAG_ID
     from silobreak.runs import AirflowClient
     from silobreak.summary import feed_summary
 
     stack = current_stack()
+    feeds = [get_contract(feed).feed] if feed else [c.feed for c in load_contracts()]
     airflow = AirflowClient(stack)
-    with console.status(f"waiting for Airflow to parse {feed}") as spinner:
-        airflow.wait_for_dag(feed)
-        run_id = airflow.trigger(feed)
+    started = datetime.now(UTC).isoformat()
+    results = {}
+    with console.status("waiting for Airflow to parse the DAGs") as spinner:
+        for name in [*feeds, MASTER_DAG_ID]:
+            airflow.wait_for_dag(name)
+        run_ids = {name: airflow.trigger(name) for name in feeds}
+        for name, run_id in run_ids.items():
 
-        def show(tasks: dict[str, str]) -> None:
-            spinner.update(f"{feed} [{run_id}]: " + "  ".join(f"{t}={s}" for t, s in tasks.items()))
+            def show(tasks: dict[str, str], name: str = name) -> None:
+                spinner.update(f"{name}: " + "  ".join(f"{t}={s}" for t, s in tasks.items()))
 
-        result = airflow.wait(feed, run_id, timeout=timeout, progress=show)
-    if result.state != "success":
-        console.print(f"[red]{feed}: DAG run {run_id} {result.state}")
+            results[name] = airflow.wait(name, run_id, timeout=timeout, progress=show)
+        spinner.update(f"waiting for {MASTER_DAG_ID}, triggered by the feeds' new rows")
+        master = airflow.wait_for_triggered(
+            MASTER_DAG_ID,
+            started,
+            timeout=timeout,
+            progress=lambda tasks: spinner.update(
+                f"{MASTER_DAG_ID}: " + "  ".join(f"{t}={s}" for t, s in tasks.items())
+            ),
+        )
+    table = Table(title="feed runs")
+    for column in ("feed", "run", "batch", "extracted", "valid", "quarantined", "loaded"):
+        table.add_column(
+            column, justify="right" if column in ("extracted", "valid", "quarantined", "loaded") else "left"
+        )
+    for name, result in results.items():
+        summary = feed_summary(stack, name)
+        state = "[green]success" if result.state == "success" else f"[red]{result.state}"
+        table.add_row(
+            name,
+            state,
+            str(summary["batch_id"]),
+            *(str(summary[k]) for k in ("extracted", "valid", "quarantined", "loaded")),
+        )
+    out = _out()
+    out.print(table)
+    for name, result in results.items():
         for task, log in result.failures.items():
-            console.print(f"  [red]{task}[/red] failed:\n{log}")
-        return False
-    summary = feed_summary(stack, feed)
-    table = Table(title=f"{feed}: DAG run {run_id} succeeded")
-    table.add_column("what")
-    table.add_column("count", justify="right")
-    for label, key in (
-        ("rows extracted (batch " + str(summary["batch_id"]) + ")", "extracted"),
-        ("rows valid", "valid"),
-        ("rows quarantined", "quarantined"),
-        ("rows loaded into raw", "loaded"),
-        ("master persons", "master_persons"),
-        ("lineage events stored", "lineage_events"),
-    ):
-        table.add_row(label, str(summary[key]))
-    Console().print(table)
-    return True
+            console.print(f"[red]{name}.{task} failed:[/red]\n{log}")
+    if master is None:
+        console.print(f"[yellow]{MASTER_DAG_ID} was not triggered (no feed loaded new rows)")
+    else:
+        totals = feed_summary(stack, feeds[0])
+        out.print(
+            f"{MASTER_DAG_ID}: {'[green]success' if master.state == 'success' else '[red]' + master.state}[/]  "
+            f"master persons: {totals['master_persons']}  lineage events stored: {totals['lineage_events']}"
+        )
+        for task, log in master.failures.items():
+            console.print(f"[red]{MASTER_DAG_ID}.{task} failed:[/red]\n{log}")
+    failed = [n for n, r in results.items() if r.state != "success"]
+    if master is not None and master.state != "success":
+        failed.append(MASTER_DAG_ID)
+    if failed:
+        raise SilobreakError(f"runs failed: {', '.join(failed)}", hint="the task errors are printed above")
 
 
 def _print_status(name: str) -> None:
@@ -166,9 +194,9 @@ def _print_status(name: str) -> None:
     table.add_column("service")
     table.add_column("where", overflow="fold")
     table.add_column("state")
-    for key in ("postgres", "s3", "lineage", "airflow"):
+    for key in ("postgres", "s3", "lineage", "departments_api", "airflow"):
         table.add_row(key, info[key], "[green]running" if info["running"][key] else "[red]stopped")
-    Console().print(table)
+    _out().print(table)
 
 
 def main() -> None:

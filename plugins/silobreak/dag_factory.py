@@ -1,8 +1,12 @@
-"""Build one Airflow DAG per feed contract.
+"""Build the Airflow DAGs from the feed contracts.
 
-DAG files stay a few lines (``dags/feeds.py``); everything here is cheap at parse time: reading
-the YAML contracts is all it does. The steps' heavy imports (pandas, Great Expectations, dbt)
-happen inside the tasks.
+- One DAG per feed (``<department>__<entity>``): extract → validate → load. Its load task updates
+  the feed's raw table, an Airflow Asset named like the table's OpenLineage dataset.
+- ``master_data``: scheduled on those Assets (any feed's new rows), runs ``dbt build`` to refresh
+  staging and the master registers, which are Assets in turn for what follows (publishing).
+
+DAG files stay a few lines (``dags/feeds.py``). Only the YAML contracts are read at parse time;
+the steps' heavy imports (pandas, Great Expectations, dbt) happen inside the tasks.
 """
 
 from __future__ import annotations
@@ -10,13 +14,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from airflow.sdk import DAG, Asset, dag, get_current_context, task
+from airflow.sdk import DAG, Asset, AssetAny, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
 
 from silobreak.contracts import FeedContract, load_contracts
 from silobreak.settings import WAREHOUSE_DB, current_stack
 
 START_DATE = datetime(2026, 1, 1)
+MASTER_DAG_ID = "master_data"
+MASTER_REGISTERS = ("master_person",)
+PLATFORM_OWNER = "data_office"
 
 
 def warehouse_asset(schema: str, table: str) -> Asset:
@@ -28,68 +35,91 @@ def warehouse_asset(schema: str, table: str) -> Asset:
     )
 
 
-def _fail_without_retry(exc: Exception) -> AirflowFailException:
-    """A rejected batch or a broken contract will not mend itself: do not retry it."""
-    return AirflowFailException(str(exc))
+def raw_asset(contract: FeedContract) -> Asset:
+    return warehouse_asset(contract.raw_schema, contract.raw_table)
+
+
+def _default_args(owner: str) -> dict[str, Any]:
+    return {"owner": owner, "retries": 1, "retry_delay": timedelta(seconds=30)}
 
 
 def feed_dag(contract: FeedContract) -> DAG:
     feed = contract.feed
-    raw_asset = warehouse_asset(contract.raw_schema, contract.raw_table)
-    master_asset = warehouse_asset("master", "master_person")
 
     @dag(
         dag_id=feed,
-        description=f"{contract.department}: land, validate, load and master the {contract.entity} feed",
-        doc_md=f"### Feed `{feed}`\n\n{contract.description}\n\nOwner: {contract.owner.name} "
-        f"({contract.owner.email}). Contract: `contracts/feeds/{feed}.yml`.",
+        description=f"{contract.department}: land, validate and load the {contract.entity} feed",
+        doc_md=f"### Feed `{feed}`\n\n{contract.description}\n\nSource: {contract.source.kind}. "
+        f"Owner: {contract.owner.name} ({contract.owner.email}). Contract: `contracts/feeds/{feed}.yml`.",
         schedule=contract.schedule,
         start_date=START_DATE,
         catchup=False,
         max_active_runs=1,
-        tags=["feed", f"department:{contract.department}"],
-        default_args={
-            "owner": contract.department,
-            "retries": 1,
-            "retry_delay": timedelta(seconds=30),
-        },
+        tags=["feed", f"department:{contract.department}", f"source:{contract.source.kind}"],
+        default_args=_default_args(contract.department),
     )
     def pipeline() -> None:
         @task
-        def extract() -> dict[str, Any]:
+        def extract() -> list[str]:
+            """Land what the department holds now; returns the batches to process."""
             from silobreak.pipeline import steps
 
-            return steps.extract(feed, dict(get_current_context()))
+            return list(steps.extract(feed, dict(get_current_context()))["batches"])
 
         @task
-        def validate(landed: dict[str, Any]) -> dict[str, Any]:
+        def validate(batch_ids: list[str]) -> list[str]:
+            """Run the feed's suite on each batch; a rejected batch fails the run without retries."""
             from silobreak.errors import SilobreakError
             from silobreak.pipeline import steps
 
             try:
-                return steps.validate(feed, landed["batch_id"], dict(get_current_context()))
+                return [r["batch_id"] for r in steps.validate(feed, batch_ids, dict(get_current_context()))]
             except SilobreakError as exc:
-                raise _fail_without_retry(exc) from exc
+                # a rejected batch will not mend itself: the department must resubmit
+                raise AirflowFailException(str(exc)) from exc
 
-        @task(outlets=[raw_asset])
-        def load(validated: dict[str, Any]) -> dict[str, Any]:
+        @task(outlets=[raw_asset(contract)])
+        def load(batch_ids: list[str]) -> list[dict[str, Any]]:
+            """Load valid rows to raw and invalid rows to quarantine, one transaction per batch."""
             from silobreak.pipeline import steps
 
-            return steps.load(feed, validated["batch_id"], dict(get_current_context()))
+            return steps.load(feed, batch_ids, dict(get_current_context()))
 
-        @task(outlets=[master_asset])
-        def transform(loaded: dict[str, Any]) -> dict[str, Any]:
-            from silobreak.pipeline import transform as dbt
-
-            model = f"stg_{contract.department}__{contract.entity}"
-            return {**dbt.build(f"{model}+", dict(get_current_context())), "batch_id": loaded["batch_id"]}
-
-        # TaskFlow passes XComArgs where the functions declare their resolved values
-        transform(load(validate(extract())))  # type: ignore[arg-type]
+        load(validate(extract()))  # type: ignore[arg-type]  # TaskFlow passes XComArgs
 
     return pipeline()
 
 
-def build_feed_dags() -> dict[str, DAG]:
-    """Every feed contract's DAG, by DAG id (for a DAG file's globals)."""
-    return {contract.feed: feed_dag(contract) for contract in load_contracts()}
+def master_dag(contracts: list[FeedContract]) -> DAG:
+    @dag(
+        dag_id=MASTER_DAG_ID,
+        description="Refresh staging and the master registers when any feed loads new rows",
+        doc_md="### Master data\n\nRuns `dbt build` (models and tests) whenever a feed's raw table changes: "
+        "staging per department, then the master registers in schema `master`.",
+        schedule=AssetAny(*(raw_asset(c) for c in contracts)),
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        tags=["master-data"],
+        default_args=_default_args(PLATFORM_OWNER),
+    )
+    def master() -> None:
+        @task(outlets=[warehouse_asset("master", name) for name in MASTER_REGISTERS])
+        def build() -> dict[str, Any]:
+            """dbt build of every model, reported to OpenLineage per model (dbt-ol)."""
+            from silobreak.pipeline import transform
+
+            return transform.build(None, dict(get_current_context()))
+
+        build()
+
+    return master()
+
+
+def build_dags() -> dict[str, DAG]:
+    """Every DAG, by DAG id (for a DAG file's globals)."""
+    contracts = load_contracts()
+    dags = {contract.feed: feed_dag(contract) for contract in contracts}
+    if contracts:
+        dags[MASTER_DAG_ID] = master_dag(contracts)
+    return dags

@@ -88,15 +88,58 @@ class AirflowClient:
             time.sleep(1)
         raise SilobreakError(f"DAG run {dag_id}/{run_id} did not finish within {timeout:.0f}s")
 
+    def runs_since(self, dag_id: str, since: str, run_type: str | None = None) -> list[dict[str, Any]]:
+        """Runs of a DAG queued at or after ``since`` (ISO time), oldest first."""
+        params = {"run_after_gte": since, "order_by": "run_after"}
+        if run_type:
+            params["run_type"] = run_type
+        body = self._call("GET", f"/dags/{dag_id}/dagRuns", params=params)
+        return list(body["dag_runs"])
+
+    def wait_for_triggered(
+        self,
+        dag_id: str,
+        since: str,
+        *,
+        appear_within: float = 120,
+        timeout: float = 1800,
+        progress: Callable[[dict[str, str]], None] = lambda _: None,
+    ) -> DagRunResult | None:
+        """Follow the last run that an Asset update queued after ``since``; None if none came."""
+        deadline = time.monotonic() + appear_within
+        runs: list[dict[str, Any]] = []
+        while time.monotonic() < deadline:
+            runs = self.runs_since(dag_id, since, run_type="asset_triggered")
+            if runs:
+                break
+            time.sleep(1)
+        if not runs:
+            return None
+        # several feeds may each have queued a run; wait for all, report the last
+        result = None
+        while True:
+            for run in self.runs_since(dag_id, since, run_type="asset_triggered"):
+                result = self.wait(dag_id, run["dag_run_id"], timeout=timeout, progress=progress)
+            pending = [
+                r for r in self.runs_since(dag_id, since, run_type="asset_triggered") if r["state"] not in FINISHED
+            ]
+            if not pending:
+                return result
+
     def failure_log(self, dag_id: str, run_id: str, task_id: str) -> str:
         """The error lines of a failed task's log, so the user need not open the UI."""
         try:
             body = self._call("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/1")
         except SilobreakError:
             return ""
-        lines = [
-            str(entry.get("event", "")) if isinstance(entry, dict) else str(entry)
-            for entry in (body.get("content") or [])
-        ]
-        errors = [line for line in lines if "error" in line.lower() or "rejected" in line.lower()]
+        lines, errors = [], []
+        for entry in body.get("content") or []:
+            if not isinstance(entry, dict):
+                lines.append(str(entry))
+                continue
+            lines.append(str(entry.get("event", "")))
+            for detail in entry.get("error_detail") or []:
+                errors.append(f"{detail.get('exc_type')}: {detail.get('exc_value')}")
+            if entry.get("level") == "error" and not entry.get("error_detail"):
+                errors.append(str(entry.get("event", "")))
         return "\n".join((errors or lines)[-10:])

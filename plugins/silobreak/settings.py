@@ -130,7 +130,6 @@ class Stack:
         return f"postgres://{self.host}:{self.port('postgres')}"
 
 
-
 def current_stack() -> Stack:
     """The stack selected by ``SILOBREAK_STACK`` (default ``demo``)."""
     return Stack(name=os.environ.get("SILOBREAK_STACK", "demo"))

@@ -28,6 +28,11 @@ create table if not exists silobreak.batches (
     primary key (feed, batch_id)
 );
 comment on table silobreak.batches is 'Every landed batch of every feed and what became of it.';
+alter table silobreak.batches add column if not exists watermark text;
+alter table silobreak.batches add column if not exists source_name text;
+comment on column silobreak.batches.watermark is
+    'Highest value of the feed''s incremental column in the batch: the next extraction starts after it.';
+comment on column silobreak.batches.source_name is 'The object, table or API path the batch was taken from.';
 
 create table if not exists silobreak.quarantined_rows (
     feed            text not null,

@@ -8,12 +8,14 @@ import io
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 import pytest
 
 from silobreak.contracts import get_contract
+from silobreak.dag_factory import MASTER_DAG_ID
 from silobreak.pipeline import landing, steps
 from silobreak.runs import AirflowClient, DagRunResult
 from silobreak.settings import LANDING_BUCKET, LINEAGE_DB, QUARANTINE_BUCKET, SOURCES_DB, Stack
@@ -27,12 +29,18 @@ FEED = "public_security__residents"
 VALIDATION_DEFECTS = {"bad_check_digit", "impossible_birth_date", "missing_id", "missing_name"}
 
 
-def run_dag(stack: Stack) -> DagRunResult:
+def run_dag(stack: Stack) -> tuple[DagRunResult, DagRunResult]:
+    """Run the feed's DAG, then follow the master-data run its Asset update triggers."""
     airflow = AirflowClient(stack)
     airflow.wait_for_dag(FEED)
+    airflow.wait_for_dag(MASTER_DAG_ID)
+    started = datetime.now(UTC).isoformat()
     result = airflow.wait(FEED, airflow.trigger(FEED), timeout=900)
     assert result.state == "success", f"DAG run failed: {result.failures}"
-    return result
+    master = airflow.wait_for_triggered(MASTER_DAG_ID, started, timeout=900)
+    assert master is not None, "loading the feed must trigger master_data through its Asset"
+    assert master.state == "success", f"master_data failed: {master.failures}"
+    return result, master
 
 
 def snapshot(stack: Stack) -> dict[str, Any]:
@@ -50,8 +58,8 @@ def snapshot(stack: Stack) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def first_run(stack: Stack) -> dict[str, Any]:
-    result = run_dag(stack)
-    return {"result": result, "snapshot": snapshot(stack)}
+    result, master = run_dag(stack)
+    return {"result": result, "master": master, "snapshot": snapshot(stack)}
 
 
 def latest_batch(stack: Stack) -> tuple[str, int, int, int, str]:
@@ -66,12 +74,8 @@ def latest_batch(stack: Stack) -> tuple[str, int, int, int, str]:
 
 
 def test_every_task_of_the_dag_run_succeeded(first_run: dict[str, Any]) -> None:
-    assert first_run["result"].tasks == {
-        "extract": "success",
-        "validate": "success",
-        "load": "success",
-        "transform": "success",
-    }
+    assert first_run["result"].tasks == {"extract": "success", "validate": "success", "load": "success"}
+    assert first_run["master"].tasks == {"build": "success"}
 
 
 def test_the_batch_is_landed_with_a_manifest_that_matches_it(stack: Stack, first_run: dict[str, Any]) -> None:
@@ -186,9 +190,8 @@ def test_each_step_reports_lineage_with_standard_names(stack: Stack, first_run: 
     dbt_model = complete["warehouse.master.silobreak.master_person.build.run"]
     assert dbt_model["outputs"][0]["name"] == "warehouse.master.master_person"
     assert "columnLineage" in dbt_model["outputs"][0]["facets"]
-    assert {FEED, f"{FEED}.extract", f"{FEED}.transform"} <= airflow_jobs, (
-        "Airflow's provider reports the DAG and its tasks"
-    )
+    assert {FEED, f"{FEED}.extract", f"{MASTER_DAG_ID}.build"} <= airflow_jobs, "Airflow reports DAGs and tasks"
+    assert dbt_model["run"]["facets"]["parent"]["job"]["name"] == f"{MASTER_DAG_ID}.build"
 
 
 def test_rerunning_the_dag_gives_the_same_tables(stack: Stack, first_run: dict[str, Any]) -> None:
@@ -198,7 +201,7 @@ def test_rerunning_the_dag_gives_the_same_tables(stack: Stack, first_run: dict[s
 
 def test_unchanged_source_lands_nothing_new(stack: Stack, first_run: dict[str, Any]) -> None:
     summary = steps.extract(FEED, stack=stack)
-    assert summary["new"] is False
+    assert summary["new"] == []
     assert snapshot(stack)["landed"] == first_run["snapshot"]["landed"]
 
 
@@ -211,11 +214,11 @@ def test_changed_source_lands_a_new_batch_and_keeps_the_old_one(stack: Stack, fi
         )
     summary = steps.extract(FEED, stack=stack)
     after = snapshot(stack)["landed"]
-    assert summary["new"] is True
+    assert len(summary["new"]) == 1
     assert set(before) < set(after) and len(after) == len(before) + 2  # data.csv + manifest.json
     with connect(stack) as conn:
         status = conn.execute(
-            "select status from silobreak.batches where feed = %s and batch_id = %s", (FEED, summary["batch_id"])
+            "select status from silobreak.batches where feed = %s and batch_id = %s", (FEED, summary["new"][0])
         ).fetchone()
     assert status == ("landed",)
 
@@ -234,4 +237,4 @@ def test_status_json_says_where_everything_runs(stack: Stack) -> None:
     assert info["s3"] == f"http://127.0.0.1:{stack.port('s3')}"
     assert info["airflow"] == stack.airflow_url
     assert info["lineage"] == f"{stack.lineage_url}/api/v1/lineage"
-    assert info["running"] == {"postgres": True, "s3": True, "lineage": True, "airflow": True}
+    assert all(info["running"].values()) and {"postgres", "s3", "lineage", "airflow"} <= info["running"].keys()

@@ -32,7 +32,7 @@ from openlineage.client.facet_v2 import (
 )
 from openlineage.client.uuid import generate_new_uuid
 
-from silobreak.contracts import FeedContract
+from silobreak.contracts import FeedContract, FileDropSource, PostgresSource
 from silobreak.settings import WAREHOUSE_DB, Stack
 
 NAMESPACE = "silobreak"
@@ -88,12 +88,22 @@ def postgres_name(database: str, schema: str, table: str) -> str:
 
 
 def source_dataset(stack: Stack, contract: FeedContract) -> dict[str, Any]:
-    """The department's own table (its system of record)."""
-    schema, table = contract.source.table.split(".")
-    ns = stack.postgres_namespace
+    """The department's own system: its table, its inbox folder, or its API path."""
+    source = contract.source
+    if isinstance(source, PostgresSource):
+        ns = stack.postgres_namespace
+        name = (
+            postgres_name(source.database, *source.table.split("."))
+            if source.table
+            else f"{source.database}.{contract.feed}_query"
+        )
+    elif isinstance(source, FileDropSource):
+        ns, name = f"s3://{source.bucket}", source.prefix.rstrip("/")
+    else:
+        ns, name = stack.departments_api_url, source.path
     return {
         "namespace": ns,
-        "name": postgres_name(contract.source.database, schema, table),
+        "name": name,
         "facets": {
             **contract_facets(contract),
             "dataSource": datasource_dataset.DatasourceDatasetFacet(name=ns, uri=ns),

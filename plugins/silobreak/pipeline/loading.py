@@ -6,11 +6,10 @@ rerun gives the same tables and a reader never sees half a batch.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import pandas as pd
 import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
@@ -18,26 +17,30 @@ from psycopg.types.json import Jsonb
 from silobreak.contracts import FeedContract
 from silobreak.warehouse import ensure_platform_schema
 
-META_COLUMNS = ("_batch_id", "_row_number", "_loaded_at")
-
 
 def ensure_raw_table(conn: psycopg.Connection[Any], contract: FeedContract) -> None:
-    """Raw tables keep the department's values as text, exactly as landed; staging casts them."""
+    """Raw tables keep the department's values as text, exactly as landed; staging casts them.
+    Columns the contract gained since the table was made are added (never dropped)."""
+    schema, table = sql.Identifier(contract.raw_schema), sql.Identifier(contract.raw_table)
     cols = [sql.SQL("{} text").format(sql.Identifier(c)) for c in contract.column_names]
-    conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(contract.raw_schema)))
+    conn.execute(sql.SQL("create schema if not exists {}").format(schema))
     conn.execute(
         sql.SQL(
             "create table if not exists {}.{} ({}, _batch_id text not null, _row_number integer not null, "
             "_loaded_at timestamptz not null default now(), primary key (_batch_id, _row_number))"
-        ).format(sql.Identifier(contract.raw_schema), sql.Identifier(contract.raw_table), sql.SQL(", ").join(cols))
+        ).format(schema, table, sql.SQL(", ").join(cols))
     )
+    for column in contract.column_names:
+        conn.execute(
+            sql.SQL("alter table {}.{} add column if not exists {} text").format(schema, table, sql.Identifier(column))
+        )
 
 
 def load_batch(
     conn: psycopg.Connection[Any],
     contract: FeedContract,
     batch_id: str,
-    data: bytes,
+    frame: pd.DataFrame,
     quarantined: Mapping[int, tuple[dict[str, Any], Sequence[str]]],
 ) -> tuple[int, int]:
     """Write valid rows to raw and quarantined rows to quarantine; returns (loaded, quarantined)."""
@@ -51,15 +54,13 @@ def load_batch(
         conn.execute(
             "delete from silobreak.quarantined_rows where feed = %s and batch_id = %s", (contract.feed, batch_id)
         )
-        reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
-        next(reader)  # header: its match with the contract was checked by validation
         copy_sql = sql.SQL("copy {} ({}) from stdin").format(raw, sql.SQL(", ").join(map(sql.Identifier, columns)))
+        values = frame.reindex(columns=contract.column_names)
         with conn.cursor() as cur, cur.copy(copy_sql) as copy:
-            for number, row in enumerate(reader):
-                if number in quarantined:
-                    continue
-                copy.write_row([value if value != "" else None for value in row] + [batch_id, number])
-                loaded += 1
+            for number, row in enumerate(values.itertuples(index=False, name=None)):
+                if number not in quarantined:
+                    copy.write_row([*row, batch_id, number])
+                    loaded += 1
         with conn.cursor() as cur:
             cur.executemany(
                 "insert into silobreak.quarantined_rows (feed, batch_id, row_number, record, reasons) "

@@ -1,34 +1,36 @@
-"""The steps of a feed's batch as Airflow runs them: each takes the feed name, does its work on the
-real services, records it in the batch ledger, emits OpenLineage, and returns a small summary
-(what goes to XCom: ids and counts, never data)."""
+"""The steps of a feed as Airflow runs them: land, validate, load.
+
+Each takes the feed name, works on the real services, records what it did in the batch ledger
+(``silobreak.batches``), emits OpenLineage for every batch, and returns a small summary (what goes
+to XCom: ids and counts, never data). A run handles every batch that is pending for the feed
+(landed but not yet loaded), oldest first, so a failed run is finished by the next one.
+"""
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
-from openlineage.client.facet_v2 import (
-    data_quality_assertions_dataset as dqa,
-)
-from openlineage.client.facet_v2 import (
-    data_quality_metrics_input_dataset as dqm,
-)
-from openlineage.client.facet_v2 import (
-    dataset_version_dataset,
-    output_statistics_output_dataset,
-)
+import pandas as pd
+from minio import Minio
+from openlineage.client.facet_v2 import data_quality_assertions_dataset as dqa
+from openlineage.client.facet_v2 import data_quality_metrics_input_dataset as dqm
+from openlineage.client.facet_v2 import dataset_version_dataset, output_statistics_output_dataset
 from psycopg.types.json import Jsonb
 
 from silobreak.contracts import FeedContract, get_contract
 from silobreak.errors import SilobreakError
 from silobreak.lineage import emit
 from silobreak.pipeline import landing, loading, validation
+from silobreak.pipeline.reading import read_frame
 from silobreak.settings import LANDING_BUCKET, QUARANTINE_BUCKET, Stack, current_stack
 from silobreak.stack.s3 import client as s3_client
 from silobreak.warehouse import connect, ensure_platform_schema
 
 QUARANTINE_FILE = "rows.jsonl"
 VALIDATION_FILE = "validation.json"
+Context = dict[str, Any] | None
 
 
 def _landed(contract: FeedContract, batch_id: str | None = None) -> dict[str, Any]:
@@ -42,51 +44,81 @@ def _quarantine(contract: FeedContract) -> dict[str, Any]:
     return emit.s3_dataset(QUARANTINE_BUCKET, f"{contract.department}/{contract.entity}")
 
 
-def extract(feed: str, context: dict[str, Any] | None = None, stack: Stack | None = None) -> dict[str, Any]:
-    """Land the department's current records; unchanged content lands nothing new."""
+def pending_batches(stack: Stack, feed: str) -> list[str]:
+    """Batches landed or validated but not loaded (nor rejected), in landing order."""
+    with connect(stack) as conn:
+        ensure_platform_schema(conn)
+        rows = conn.execute(
+            "select batch_id from silobreak.batches where feed = %s and status in ('landed', 'validated') "
+            "order by landed_at, batch_id",
+            (feed,),
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def extract(feed: str, context: Context = None, stack: Stack | None = None) -> dict[str, Any]:
+    """Land what the department's source holds now; unchanged content lands nothing new."""
     stack = stack or current_stack()
     contract = get_contract(feed)
     s3 = s3_client(stack)
+    with connect(stack) as conn:
+        ensure_platform_schema(conn)
+        row = conn.execute(
+            "select max(watermark) from silobreak.batches where feed = %s and status <> 'rejected'", (feed,)
+        ).fetchone()
+    watermark = row[0] if row else None
     with emit.step(
         stack,
         f"{feed}.extract",
         inputs=[emit.source_dataset(stack, contract)],
         parent=emit.airflow_parent(context),
-        description=f"Extract {feed} from the department's system into the landing bucket",
+        description=f"Land {feed} from the department's {contract.source.kind} source",
     ) as run:
-        manifest, new = landing.land(contract, stack, s3)
-        run.outputs = [_landed(contract, manifest.batch_id)]
-        run.output_facets[run.outputs[0]["name"]] = {
-            "outputStatistics": output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(
-                rowCount=manifest.row_count, size=manifest.size, fileCount=1
-            )
-        }
+        landed = landing.land(contract, stack, s3, watermark=watermark)
+        if landed:
+            run.outputs = [_landed(contract, landed[-1][0].batch_id)]
+            run.output_facets[run.outputs[0]["name"]] = {
+                "outputStatistics": output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(
+                    rowCount=sum(m.row_count or 0 for m, _ in landed),
+                    size=sum(m.size for m, _ in landed),
+                    fileCount=len(landed),
+                )
+            }
         with connect(stack) as conn:
-            ensure_platform_schema(conn)
-            conn.execute(
-                "insert into silobreak.batches (feed, batch_id, sha256, row_count, status) "
-                "values (%s, %s, %s, %s, 'landed') on conflict (feed, batch_id) do nothing",
-                (feed, manifest.batch_id, manifest.sha256, manifest.row_count),
-            )
-    return {"feed": feed, "batch_id": manifest.batch_id, "rows": manifest.row_count, "new": new}
+            for manifest, _ in landed:
+                conn.execute(
+                    "insert into silobreak.batches (feed, batch_id, sha256, row_count, status, watermark, source_name) "
+                    "values (%s, %s, %s, %s, 'landed', %s, %s) on conflict (feed, batch_id) do nothing",
+                    (
+                        feed,
+                        manifest.batch_id,
+                        manifest.sha256,
+                        manifest.row_count or 0,
+                        manifest.watermark,
+                        manifest.source.get("name"),
+                    ),
+                )
+    # a snapshot feed (re)processes the current snapshot; others every batch not yet loaded
+    pending = [m.batch_id for m, _ in landed] if contract.snapshot else pending_batches(stack, feed)
+    return {"feed": feed, "batches": pending, "new": [m.batch_id for m, new in landed if new]}
 
 
-def _put_json(stack: Stack, bucket: str, key: str, lines: list[str]) -> None:
-    import io
-
+def _put_lines(s3: Minio, bucket: str, key: str, lines: list[str]) -> None:
     data = ("\n".join(lines) + ("\n" if lines else "")).encode()
-    s3_client(stack).put_object(bucket, key, io.BytesIO(data), len(data), content_type="application/json")
+    s3.put_object(bucket, key, io.BytesIO(data), len(data), content_type="application/json")
 
 
-def validate(
-    feed: str, batch_id: str, context: dict[str, Any] | None = None, stack: Stack | None = None
-) -> dict[str, Any]:
-    """Check the batch with its suite; write each invalid row with its reasons to quarantine."""
+def _read(s3: Minio, contract: FeedContract, batch_id: str) -> tuple[landing.Manifest, pd.DataFrame]:
+    manifest = landing.read_manifest(s3, contract, batch_id)
+    return manifest, read_frame(manifest, landing.read_batch(s3, manifest))
+
+
+def validate_batch(feed: str, batch_id: str, context: Context = None, stack: Stack | None = None) -> dict[str, Any]:
+    """Check one batch with its suite; write each invalid row with its reasons to quarantine."""
     stack = stack or current_stack()
     contract = get_contract(feed)
     s3 = s3_client(stack)
     prefix = landing.batch_prefix(contract, batch_id)
-    manifest = landing.read_manifest(s3, f"{prefix}/{landing.MANIFEST_FILE}")
     landed = _landed(contract, batch_id)
     with emit.step(
         stack,
@@ -95,16 +127,15 @@ def validate(
         parent=emit.airflow_parent(context),
         description=f"Validate {feed} with the expectation suite {contract.suite}",
     ) as run:
-        frame = validation.read_frame(landing.read_batch(s3, manifest))
+        _, frame = _read(s3, contract, batch_id)
         outcome = validation.validate(contract, batch_id, frame)
-        records = frame.astype(object).where(frame.notna(), None)
         rows = [
-            json.dumps({"row": n, "record": records.iloc[n].to_dict(), "reasons": reasons}, ensure_ascii=False)
+            json.dumps({"row": n, "record": frame.iloc[n].to_dict(), "reasons": reasons}, ensure_ascii=False)
             for n, reasons in outcome.reasons_by_row.items()
         ]
-        _put_json(stack, QUARANTINE_BUCKET, f"{prefix}/{QUARANTINE_FILE}", rows)
-        _put_json(
-            stack,
+        _put_lines(s3, QUARANTINE_BUCKET, f"{prefix}/{QUARANTINE_FILE}", rows)
+        _put_lines(
+            s3,
             QUARANTINE_BUCKET,
             f"{prefix}/{VALIDATION_FILE}",
             [json.dumps(outcome.results, ensure_ascii=False, default=str)],
@@ -114,9 +145,10 @@ def validate(
         run.input_facets[landed["name"]] = _quality_facets(outcome, frame)
         with connect(stack) as conn:
             conn.execute(
-                "update silobreak.batches set valid_count = %s, quarantined_count = %s, status = %s, "
-                "reasons = %s, validated_at = now() where feed = %s and batch_id = %s",
+                "update silobreak.batches set row_count = %s, valid_count = %s, quarantined_count = %s, "
+                "status = %s, reasons = %s, validated_at = now() where feed = %s and batch_id = %s",
                 (
+                    outcome.row_count,
                     outcome.valid_count,
                     outcome.invalid_count,
                     "rejected" if gate else "validated",
@@ -131,7 +163,6 @@ def validate(
                 hint=f"its rows and reasons are in s3://{QUARANTINE_BUCKET}/{prefix}/; the department must resubmit",
             )
     return {
-        "feed": feed,
         "batch_id": batch_id,
         "rows": outcome.row_count,
         "valid": outcome.valid_count,
@@ -139,7 +170,7 @@ def validate(
     }
 
 
-def _quality_facets(outcome: validation.Outcome, frame: Any) -> dict[str, Any]:
+def _quality_facets(outcome: validation.Outcome, frame: pd.DataFrame) -> dict[str, Any]:
     assertions = []
     for item in outcome.results:
         config = item["expectation_config"]
@@ -153,7 +184,9 @@ def _quality_facets(outcome: validation.Outcome, frame: Any) -> dict[str, Any]:
             )
         )
     metrics = {
-        column: dqm.ColumnMetrics(nullCount=int(frame[column].isna().sum()), count=float(frame[column].notna().sum()))
+        str(column): dqm.ColumnMetrics(
+            nullCount=int(frame[column].isna().sum()), count=float(frame[column].notna().sum())
+        )
         for column in frame.columns
     }
     return {
@@ -164,13 +197,12 @@ def _quality_facets(outcome: validation.Outcome, frame: Any) -> dict[str, Any]:
     }
 
 
-def load(feed: str, batch_id: str, context: dict[str, Any] | None = None, stack: Stack | None = None) -> dict[str, Any]:
-    """Load valid rows to raw and invalid rows to the quarantine table, in one transaction."""
+def load_batch(feed: str, batch_id: str, context: Context = None, stack: Stack | None = None) -> dict[str, Any]:
+    """Load one validated batch: valid rows to raw, invalid rows to the quarantine table, in one transaction."""
     stack = stack or current_stack()
     contract = get_contract(feed)
     s3 = s3_client(stack)
     prefix = landing.batch_prefix(contract, batch_id)
-    manifest = landing.read_manifest(s3, f"{prefix}/{landing.MANIFEST_FILE}")
     landed = _landed(contract, batch_id)
     with emit.step(
         stack,
@@ -179,15 +211,13 @@ def load(feed: str, batch_id: str, context: dict[str, Any] | None = None, stack:
         parent=emit.airflow_parent(context),
         description=f"Load {feed} into {contract.raw_schema}.{contract.raw_table}",
     ) as run:
-        response = s3.get_object(QUARANTINE_BUCKET, f"{prefix}/{QUARANTINE_FILE}")
-        try:
-            quarantined = {
-                item["row"]: (item["record"], item["reasons"])
-                for item in map(json.loads, response.read().decode().splitlines())
-            }
-        finally:
-            response.close()
-            response.release_conn()
+        quarantined = {
+            item["row"]: (item["record"], item["reasons"])
+            for item in map(
+                json.loads,
+                landing.get_bytes(s3, QUARANTINE_BUCKET, f"{prefix}/{QUARANTINE_FILE}").decode().splitlines(),
+            )
+        }
         with connect(stack) as conn:
             status = conn.execute(
                 "select status from silobreak.batches where feed = %s and batch_id = %s", (feed, batch_id)
@@ -197,7 +227,8 @@ def load(feed: str, batch_id: str, context: dict[str, Any] | None = None, stack:
                     f"batch {batch_id} of feed {feed} is {status[0] if status else 'unknown'}, not validated",
                     hint="run the validate step first; a rejected batch is never loaded",
                 )
-            loaded, held = loading.load_batch(conn, contract, batch_id, landing.read_batch(s3, manifest), quarantined)
+            _, frame = _read(s3, contract, batch_id)
+            loaded, held = loading.load_batch(conn, contract, batch_id, frame, quarantined)
         raw = emit.warehouse_dataset(stack, contract.raw_schema, contract.raw_table, emit.contract_facets(contract))
         held_table = emit.warehouse_dataset(stack, "silobreak", "quarantined_rows")
         run.outputs = [raw, held_table]
@@ -206,4 +237,15 @@ def load(feed: str, batch_id: str, context: dict[str, Any] | None = None, stack:
             raw["name"]: {"outputStatistics": stats(rowCount=loaded)},
             held_table["name"]: {"outputStatistics": stats(rowCount=held)},
         }
-    return {"feed": feed, "batch_id": batch_id, "loaded": loaded, "quarantined": held}
+    return {"batch_id": batch_id, "loaded": loaded, "quarantined": held}
+
+
+def validate(
+    feed: str, batch_ids: list[str], context: Context = None, stack: Stack | None = None
+) -> list[dict[str, Any]]:
+    """Validate the batches in order; a rejected batch stops the feed (later batches wait)."""
+    return [validate_batch(feed, b, context, stack) for b in batch_ids]
+
+
+def load(feed: str, batch_ids: list[str], context: Context = None, stack: Stack | None = None) -> list[dict[str, Any]]:
+    return [load_batch(feed, b, context, stack) for b in batch_ids]

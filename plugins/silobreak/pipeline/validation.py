@@ -7,7 +7,6 @@ row-level expectation is quarantined with the name of each check it failed; tabl
 
 from __future__ import annotations
 
-import io
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -60,11 +59,6 @@ class Outcome:
 
 def suite_path(contract: FeedContract) -> Path:
     return SUITES_DIR / f"{contract.suite}.json"
-
-
-def read_frame(data: bytes) -> pd.DataFrame:
-    """Landed CSV as strings: validation sees exactly what the department sent."""
-    return pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
 
 
 def _check_name(result: dict[str, Any]) -> str:

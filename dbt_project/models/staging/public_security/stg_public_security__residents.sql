@@ -2,8 +2,7 @@ with
 
 source as (
 
-    select * from {{ source('public_security', 'residents') }}
-    where _batch_id = ({{ latest_loaded_batch('public_security__residents') }})
+    {{ current_records('public_security', 'residents', 'public_security__residents', ['person_no']) }}
 
 ),
 
