@@ -27,6 +27,7 @@ def _out() -> Console:
     """Console for results on stdout; wide enough for tables when piped to a log."""
     return Console() if sys.stdout.isatty() else Console(width=160)
 
+
 DEFAULT_SCALE = 3000
 DEFAULT_SEED = 20261126
 
