@@ -7,11 +7,13 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from silobreak.commands import feed as feed_commands
+from silobreak.commands import governance
 from silobreak.errors import SilobreakError
 from silobreak.settings import current_stack
+from silobreak.terminal import stderr, stdout
 
 app = typer.Typer(
     help="silobreak: share departmental records as checked, traceable master data.",
@@ -20,12 +22,8 @@ app = typer.Typer(
 )
 city_app = typer.Typer(help="The synthetic demo city: departments' systems of record, with the truth kept aside.")
 app.add_typer(city_app, name="city")
-console = Console(stderr=True)
-
-
-def _out() -> Console:
-    """Console for results on stdout; wide enough for tables when piped to a log."""
-    return Console() if sys.stdout.isatty() else Console(width=160)
+console = stderr()
+_out = stdout
 
 
 DEFAULT_SCALE = 3000
@@ -198,6 +196,12 @@ def _print_status(name: str) -> None:
     for key in ("postgres", "s3", "lineage", "departments_api", "airflow"):
         table.add_row(key, info[key], "[green]running" if info["running"][key] else "[red]stopped")
     _out().print(table)
+
+
+app.add_typer(feed_commands.app, name="feed")
+app.add_typer(feed_commands.inbox_app, name="inbox")
+app.command()(governance.quality)
+app.command()(governance.lineage)
 
 
 def main() -> None:

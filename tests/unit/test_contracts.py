@@ -62,3 +62,17 @@ def test_an_unknown_feed_lists_the_known_ones() -> None:
     with pytest.raises(SilobreakError) as error:
         get_contract("nope")
     assert "public_security__residents" in str(error.value)
+
+
+def test_errors_give_the_line_and_a_suggestion(tmp_path: Path) -> None:
+    text = (CONTRACTS_DIR / "public_security__residents.yml").read_text(encoding="utf-8")
+    broken = text.replace("sharing: conditional", "sharing: sometimes").replace("  key: person_no", "  kee: person_no")
+    path = tmp_path / "public_security__residents.yml"
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(SilobreakError) as error:
+        load_contract(path)
+    lines = text.splitlines()
+    sharing_line = next(i for i, line in enumerate(lines, 1) if line.startswith("sharing:"))
+    key_line = next(i for i, line in enumerate(lines, 1) if line.strip() == "key: person_no")
+    assert f"{path}:{sharing_line}: sharing: Input should be" in str(error.value)
+    assert f"{path}:{key_line}: source.kee: unknown field; did you mean 'key'?" in str(error.value)

@@ -2,38 +2,54 @@
 
 with
 
-residents as (
+person_records as (
 
-    select * from {{ ref('stg_public_security__residents') }}
+    select * from {{ ref('int_persons__unioned') }}
+    where resident_id ~ '^[0-9]{17}[0-9X]$'
 
 ),
 
--- deterministic resolution on the resident ID; the most recently updated record wins
+-- deterministic resolution on the resident ID; survivorship: the household register (public
+-- security) is the most trusted source of identity, then the most recently updated record
 ranked as (
 
     select
         *,
         row_number() over (
-            partition by resident_id order by source_updated_at desc nulls last, person_no
-        ) as recency_rank
+            partition by resident_id
+            order by
+                (source_department = 'public_security') desc,
+                source_updated_at desc nulls last,
+                source_feed,
+                source_record
+        ) as survivorship_rank
 
-    from residents
+    from person_records
+
+),
+
+departments as (
+
+    select resident_id, count(distinct source_department) as department_count
+    from person_records
+    group by resident_id
 
 )
 
 select
-    md5('master_person:' || resident_id)::uuid as master_person_id,
-    resident_id,
+    md5('master_person:' || ranked.resident_id)::uuid as master_person_id,
+    ranked.resident_id,
     person_name,
     gender,
     birth_date,
-    division_code,
-    registered_address,
     mobile,
-    'public_security'::text as source_department,
-    person_no as source_record,
-    batch_id as source_batch,
+    departments.department_count,
+    source_department,
+    source_feed,
+    source_record,
+    source_batch,
     source_updated_at
 
 from ranked
-where recency_rank = 1
+inner join departments on departments.resident_id = ranked.resident_id
+where ranked.survivorship_rank = 1

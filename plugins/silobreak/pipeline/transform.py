@@ -69,9 +69,15 @@ def dbt(
     )
     output = result.stdout + result.stderr
     if result.returncode != 0:
-        errors = [line for line in output.splitlines() if "ERROR" in line or "FAIL" in line or "Error" in line]
+        lines = output.splitlines()
+        # each error line, with the two lines after it (dbt puts the database's message there)
+        errors = [
+            line
+            for i, line in enumerate(lines)
+            if any(w in text for text in lines[max(0, i - 2) : i + 1] for w in ("ERROR", "FAIL", "Error"))
+        ]
         raise SilobreakError(
-            f"dbt {' '.join(args)} failed:\n" + "\n".join((errors or output.splitlines())[-25:]),
+            f"dbt {' '.join(args)} failed:\n" + "\n".join((errors or lines)[-25:]),
             hint=f"see dbt's log in {DBT_PROJECT / 'logs' / 'dbt.log'}",
         )
     return output

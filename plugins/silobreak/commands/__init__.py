@@ -1,0 +1,1 @@
+"""Sub-commands of the ``silobreak`` CLI, one module per group."""
