@@ -115,7 +115,10 @@ def _guess_column(name: str, values: pd.Series) -> ColumnGuess:
         guess.sensitivity, guess.description = "L3", "Address"
     if guess.maps_to or guess.check:
         return guess  # identifiers stay text, whatever their digits look like
-    if present.str.fullmatch(r"-?\d+").all() and not present.str.match(r"^0\d").any():
+    code_like = re.search(r"(code|_no|_id|number|num)$", lowered) or (
+        present.str.len().nunique() == 1 and present.str.len().iloc[0] >= 5
+    )
+    if present.str.fullmatch(r"-?\d+").all() and not present.str.match(r"^0\d").any() and not code_like:
         guess.type = "integer"
     elif present.str.fullmatch(r"-?\d+\.\d+").all():
         guess.type = "numeric"
