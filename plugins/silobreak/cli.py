@@ -33,22 +33,43 @@ DEFAULT_SEED = 20261126
 @city_app.command("generate")
 def city_generate(
     scale: Annotated[int, typer.Option(help="Number of residents.", min=10)] = DEFAULT_SCALE,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same city.")] = DEFAULT_SEED,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same city.", min=0)] = DEFAULT_SEED,
     defect_rate: Annotated[
         float, typer.Option(help="Share of records with an injected defect.", min=0, max=0.5)
     ] = 0.03,
+    day: Annotated[
+        int, typer.Option(help="Day of the city: 0 is the initial load, N the state and drops after N days.", min=0)
+    ] = 0,
 ) -> None:
-    """Write the city into the departments' source databases (Postgres must be up)."""
-    from silobreak.city.seed import seed_city, truth_dir
+    """Write the city into the departments' databases and inbox (Postgres and S3 must be up)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from silobreak.city.generate import generate_city
+    from silobreak.city.seed import truth_dir
+    from silobreak.city.writers import write_city
     from silobreak.stack.postgres import Postgres
+    from silobreak.stack.s3 import S3Server
 
     stack = current_stack()
     if not Postgres(stack).running():
         raise SilobreakError("PostgreSQL of the stack is not running", hint="start it: silobreak up")
-    with console.status(f"generating a city of {scale:,} residents (seed {seed})"):
-        written = seed_city(stack, scale=scale, seed=seed, defect_rate=defect_rate)
-    for feed, rows in written.items():
-        console.print(f"{feed}: {rows:,} source rows")
+    if not S3Server(stack).running():
+        raise SilobreakError("the S3 server of the stack is not running", hint="start it: silobreak up")
+    with console.status(f"generating a city of {scale:,} residents (seed {seed}, day {day})"):
+        city = generate_city(scale, seed=seed, day=day, defect_rate=defect_rate)
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[table]}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task(f"delivering day {day} ({city.date})", total=city.record_count, table="")
+        written = write_city(city, stack, progress=lambda name, rows: bar.update(task, advance=rows, table=name))
+    for table in city.tables:
+        where = "inbox" if table.delivery == "file" else table.delivery
+        console.print(f"{table.name}: {written[table.name]:,} source rows ({where})")
     console.print(f"truth (never read by the pipeline): {truth_dir(stack)}")
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "SHENZHEN_DIVISIONS",
     "TRUTH_COLUMNS",
     "VARIATION_KINDS",
+    "People",
     "Residents",
     "generate_residents",
     "residents_to_postgres",
@@ -111,16 +112,49 @@ StrArray = npt.NDArray[np.str_]
 
 
 @dataclass(frozen=True, eq=False)
+class People:
+    """The true attributes of the real persons behind the register, as numpy arrays.
+
+    Person ``i`` is ``person_id`` ``P{i + 1:09d}`` in the truth; duplicates
+    and defects of the register do not touch these values, so the other
+    departments of the synthetic city can sample the same people from them.
+    Household-level arrays are indexed by ``household``.
+    """
+
+    name: StrArray
+    """Full name (numpy ``<U4``: at most a two-character surname and two given characters)."""
+    surname_len: IntArray
+    male: BoolArray
+    birth: npt.NDArray[np.datetime64]
+    """Date of birth (``datetime64[D]``)."""
+    id_card_no: StrArray
+    """The real 18-character resident ID (valid check character, real birth date)."""
+    phone: IntArray
+    """Mobile number on file as an integer; meaningless where ``phone_missing``."""
+    phone_missing: BoolArray
+    household: IntArray
+    household_head: IntArray
+    """Person index of the head of each person's household."""
+    household_no: StrArray
+    household_division: StrArray
+    household_address: StrArray
+    household_district: IntArray
+    """Index into :data:`vocab.DISTRICTS` of each household."""
+
+
+@dataclass(frozen=True, eq=False)
 class Residents:
     """The department's records and, kept apart, the truth about each of them.
 
     ``records`` is all the pipeline may read. ``truth`` (same row order, joined
     on ``person_no``) says which real person a row is and which defect or
-    variation was injected, for scoring only.
+    variation was injected, for scoring only. ``people`` holds the true
+    attributes of every person (what the other departments sample from).
     """
 
     records: pd.DataFrame
     truth: pd.DataFrame
+    people: People | None = None
 
 
 def _probabilities(weights: Any) -> npt.NDArray[np.float64]:
@@ -578,7 +612,26 @@ def generate_residents(
         },
         columns=list(TRUTH_COLUMNS),
     )
-    return Residents(records=records, truth=truth)
+    # The real IDs: real birth date and the check character that goes with it
+    # (no random draws here, so the records above do not depend on this).
+    true_codes = _digit_codes(region * 10**11 + ymd * 1000 + seq, 17)
+    true_check = ((true_codes.astype(np.int64) - ord("0")) @ weights) % 11
+    people = People(
+        name=full_name,
+        surname_len=surname_len,
+        male=male,
+        birth=birth,
+        id_card_no=_text(np.hstack([true_codes, check_codes[true_check][:, None]])),
+        phone=phone,
+        phone_missing=phone_missing,
+        household=household,
+        household_head=head,
+        household_no=hh_no,
+        household_division=hh_division,
+        household_address=hh_address,
+        household_district=hh_district,
+    )
+    return Residents(records=records, truth=truth, people=people)
 
 
 _DDL = sql.SQL(

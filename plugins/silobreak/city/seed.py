@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
-from silobreak.city.residents import generate_residents, residents_to_postgres
-from silobreak.settings import SOURCES_DB, Stack
+from silobreak.city.generate import generate_city
+from silobreak.city.writers import truth_dir, write_city
+from silobreak.settings import Stack
 
-
-def truth_dir(stack: Stack) -> Path:
-    """Where the generator's truth goes: outside every bucket and database the pipeline reads."""
-    return stack.dir / "truth"
+__all__ = ["seed_city", "truth_dir"]
 
 
-def seed_city(stack: Stack, *, scale: int, seed: int, defect_rate: float = 0.03) -> dict[str, int]:
-    """Generate the city and replace the departments' source tables with it; returns rows per feed."""
-    residents = generate_residents(scale, seed=seed, defect_rate=defect_rate)
-    written = residents_to_postgres(residents, stack.dsn(SOURCES_DB))
-    out = truth_dir(stack)
-    out.mkdir(parents=True, exist_ok=True)
-    residents.truth.to_csv(out / "public_security__residents.csv", index=False)
-    return {"public_security__residents": written}
+def seed_city(
+    stack: Stack,
+    *,
+    scale: int,
+    seed: int,
+    defect_rate: float = 0.03,
+    day: int = 0,
+    progress: Callable[[str, int], None] | None = None,
+) -> dict[str, int]:
+    """Generate the city on ``day`` and deliver it to the stack; returns source rows per feed.
+
+    Postgres and API tables are replaced, files are dropped into the inbox
+    bucket (write-once), the truth goes to :func:`truth_dir`. Feeds are named
+    ``department__entity``, as their contracts are.
+    """
+    city = generate_city(scale, seed=seed, day=day, defect_rate=defect_rate)
+    written = write_city(city, stack, progress=progress)
+    return {name.replace(".", "__", 1): rows for name, rows in written.items()}
