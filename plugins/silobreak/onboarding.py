@@ -109,8 +109,8 @@ def _guess_column(name: str, values: pd.Series) -> ColumnGuess:
         guess.sensitivity, guess.maps_to, guess.description = "L3", "person.mobile", "Mobile number"
     elif "name" in lowered or lowered == "xm":
         guess.sensitivity, guess.description = "L3", "Name"
-        if any(k in lowered for k in ("party", "person", "patient", "applicant")) or lowered == "name":
-            guess.maps_to = "person.name"
+        if any(k in lowered for k in ("party", "person", "patient", "applicant")):
+            guess.maps_to = "person.name"  # a bare "name" is paired with a resident ID column, or left alone
     elif any(p in lowered for p in ("address", "addr", "dz")):
         guess.sensitivity, guess.description = "L3", "Address"
     if guess.maps_to or guess.check:
@@ -249,7 +249,9 @@ def suite_for(contract: FeedContract, checks: dict[str, str] | None = None) -> d
     expectations: list[dict[str, Any]] = [
         {
             "type": "expect_table_columns_to_match_ordered_list" if ordered else "expect_table_columns_to_match_set",
-            "kwargs": {"column_list": contract.column_names} | ({} if ordered else {"exact_match": True}),
+            "kwargs": {"column_list": contract.column_names}
+            if ordered
+            else {"column_set": contract.column_names, "exact_match": True},
             "meta": {"check": "schema_matches_contract"},
         }
     ]

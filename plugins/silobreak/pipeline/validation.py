@@ -116,8 +116,12 @@ def validate(contract: FeedContract, batch_id: str, frame: pd.DataFrame) -> Outc
 
 
 def _describe_table_failure(check: str, item: dict[str, Any]) -> str:
-    if item["expectation_config"]["type"] == "expect_table_columns_to_match_ordered_list":
-        expected = item["expectation_config"]["kwargs"]["column_list"]
+    kwargs = item["expectation_config"]["kwargs"]
+    if item["expectation_config"]["type"] in (
+        "expect_table_columns_to_match_ordered_list",
+        "expect_table_columns_to_match_set",
+    ):
+        expected = kwargs.get("column_list") or kwargs.get("column_set") or []
         observed = (item.get("result") or {}).get("observed_value") or []
         missing = [c for c in expected if c not in observed]
         extra = [c for c in observed if c not in expected]
