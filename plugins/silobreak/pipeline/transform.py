@@ -83,10 +83,25 @@ def dbt(
     return output
 
 
+def ensure_sources(stack: Stack) -> None:
+    """Every feed's raw table exists (empty until its first batch loads), so staging of a feed that
+    has not run yet is empty instead of failing the whole build."""
+    from silobreak.contracts import load_contracts
+    from silobreak.pipeline.loading import ensure_raw_table
+    from silobreak.warehouse import connect, ensure_platform_schema
+
+    with connect(stack) as conn, conn.transaction():
+        ensure_platform_schema(conn)
+        for contract in load_contracts():
+            ensure_raw_table(conn, contract)
+
+
 def build(
     select: str | None = None, context: dict[str, Any] | None = None, stack: Stack | None = None
 ) -> dict[str, Any]:
     """``dbt build`` (models and their tests) for a selection, reported to OpenLineage."""
+    stack = stack or current_stack()
+    ensure_sources(stack)
     args = ["build"] + (["--select", select] if select else [])
     output = dbt(args, stack=stack, context=context)
     summary = next((line for line in reversed(output.splitlines()) if "PASS=" in line), "")
