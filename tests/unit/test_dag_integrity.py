@@ -37,3 +37,11 @@ def test_every_dag_is_documented_owned_tagged_and_retried(dagbag: DagBag) -> Non
 def test_no_cycles(dagbag: DagBag) -> None:
     for dag in dagbag.dags.values():
         assert dag.topological_sort()  # raises on a cycle
+
+
+def test_the_embedded_stack_runs_feeds_only_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SILOBREAK_SCHEDULES", "off")
+    dags = DagBag(dag_folder=str(DAGS)).dags
+    feeds = {contract.feed for contract in load_contracts()}
+    assert all(dags[feed].schedule is None for feed in feeds)
+    assert dags["master_data"].schedule is not None, "master data still follows the feeds' Assets"

@@ -41,6 +41,9 @@ def environment(stack: Stack) -> dict[str, str]:
         PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT / "plugins"), env.get("PYTHONPATH")])),
         NO_PROXY="127.0.0.1,localhost",
     )
+    # on one machine feeds run when asked (silobreak run, the UI); `SILOBREAK_SCHEDULES=on silobreak up`
+    # applies the contracts' schedules as production does. master_data always follows its Assets.
+    env.setdefault("SILOBREAK_SCHEDULES", "off")
     return env
 
 
