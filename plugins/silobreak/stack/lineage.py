@@ -2,63 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import sys
-
-import httpx
-
-from silobreak.settings import REPO_ROOT, Stack
-from silobreak.stack.processes import ensure_port_free, port_is_open, read_pid, spawn, stop, wait_until
+from silobreak.settings import Stack
+from silobreak.stack.web_service import WebService
 
 
-class LineageService:
+class LineageService(WebService):
     def __init__(self, stack: Stack) -> None:
-        self.stack = stack
-        self.port = stack.port("lineage")
-        self.pid_file = stack.dir / "run" / "lineage.pid"
-        self.log = stack.dir / "logs" / "lineage.log"
-
-    def running(self) -> bool:
-        return read_pid(self.pid_file) is not None and port_is_open(self.stack.host, self.port)
-
-    def start(self) -> None:
-        if self.running():
-            return
-        ensure_port_free("lineage", self.stack.host, self.port)
-        self.pid_file.parent.mkdir(parents=True, exist_ok=True)
-        spawn(
-            "lineage",
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "silobreak.lineage.service:app",
-                "--host",
-                self.stack.host,
-                "--port",
-                str(self.port),
-                "--log-level",
-                "warning",
-            ],
-            pid_file=self.pid_file,
-            log_file=self.log,
-            env={**os.environ, "SILOBREAK_STACK": self.stack.name},
-            cwd=REPO_ROOT,
-        )
-        wait_until(
-            self._healthy,
-            what="lineage service",
-            timeout=30,
-            log_file=self.log,
-            alive=lambda: read_pid(self.pid_file) is not None,
-        )
-
-    def _healthy(self) -> bool:
-        try:
-            return httpx.get(f"{self.stack.lineage_url}/api/v1/health", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    def stop(self) -> bool:
-        return stop(self.pid_file)
+        super().__init__(stack, name="lineage", factory="silobreak.lineage.service:app", what="lineage service")
