@@ -335,3 +335,35 @@ def is_valid_mobile(value: str | None) -> bool:
     """Return True for a mainland mobile number (11 digits, 1 then 3-9), after normalising."""
     normalised = normalise_mobile(value)
     return normalised is not None and _MOBILE_RE.fullmatch(normalised) is not None
+
+
+# --- Administrative division codes (GB/T 2260) of Shenzhen ---------------------------------------
+
+SHENZHEN_DIVISIONS: dict[str, str] = {
+    "440303": "罗湖区",
+    "440304": "福田区",
+    "440305": "南山区",
+    "440306": "宝安区",
+    "440307": "龙岗区",
+    "440308": "盐田区",
+    "440309": "龙华区",
+    "440310": "坪山区",
+    "440311": "光明区",
+}
+"""Shenzhen's districts today (大鹏新区 is a functional area under 龙岗, without its own code)."""
+
+RETIRED_SHENZHEN_DIVISIONS: dict[str, str] = {
+    "440301": "市辖区 (before the districts)",
+    "440321": "宝安县 (until 1993)",
+}
+"""Codes no longer in use that older resident IDs still carry: a check must warn, not reject."""
+
+
+def division_code_status(value: str | None) -> str:
+    """'current', 'retired' or 'unknown' for a Shenzhen division code."""
+    code = _compact(value or "")
+    if code in SHENZHEN_DIVISIONS:
+        return "current"
+    if code in RETIRED_SHENZHEN_DIVISIONS:
+        return "retired"
+    return "unknown"

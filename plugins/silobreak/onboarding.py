@@ -279,6 +279,15 @@ def suite_for(contract: FeedContract, checks: dict[str, str] | None = None) -> d
                     "meta": {"check": "resident_id_valid"},
                 }
             )
+    for column in contract.columns:
+        if column.maps_to == "legal_entity.credit_code":
+            expectations.append(
+                {
+                    "type": "expect_column_values_to_be_valid_credit_code",
+                    "kwargs": {"column": column.name},
+                    "meta": {"check": "credit_code_valid"},
+                }
+            )
     return {
         "name": contract.suite,
         "meta": {"feed": contract.feed, "notes": "Scaffolded by silobreak feed new; extend it."},

@@ -4,6 +4,18 @@ Importing this package registers the expectations with Great Expectations, so su
 ``expectations/*.json`` can name them by type (``expect_column_values_to_be_valid_resident_id``).
 """
 
+from silobreak.expectations.identifiers import (
+    ExpectColumnValuesToBeCurrentShenzhenDivisionCode,
+    ExpectColumnValuesToBeKnownShenzhenDivisionCode,
+    ExpectColumnValuesToBeValidCreditCode,
+    ExpectColumnValuesToBeValidMobile,
+)
 from silobreak.expectations.resident_id import ExpectColumnValuesToBeValidResidentId
 
-__all__ = ["ExpectColumnValuesToBeValidResidentId"]
+__all__ = [
+    "ExpectColumnValuesToBeCurrentShenzhenDivisionCode",
+    "ExpectColumnValuesToBeKnownShenzhenDivisionCode",
+    "ExpectColumnValuesToBeValidCreditCode",
+    "ExpectColumnValuesToBeValidMobile",
+    "ExpectColumnValuesToBeValidResidentId",
+]

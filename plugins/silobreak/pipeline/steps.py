@@ -179,7 +179,7 @@ def _quality_facets(outcome: validation.Outcome, frame: pd.DataFrame) -> dict[st
                 assertion=(config.get("meta") or {}).get("check") or config["type"],
                 success=bool(item["success"]),
                 column=config["kwargs"].get("column"),
-                severity="error",
+                severity="warning" if config.get("severity") == "warning" else "error",
                 name=config["type"],
             )
         )

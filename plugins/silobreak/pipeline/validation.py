@@ -32,6 +32,8 @@ class Outcome:
     """Failed checks of each invalid row, by its 0-based position in the batch."""
     table_failures: list[str]
     results: list[dict[str, Any]] = field(repr=False)
+    warnings: dict[str, int] = field(default_factory=dict)
+    """Rows flagged by checks of severity 'warning' (e.g. a retired division code), by check: kept, not quarantined."""
     statistics: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -91,10 +93,17 @@ def validate(contract: FeedContract, batch_id: str, frame: pd.DataFrame) -> Outc
 
     reasons: dict[int, list[str]] = defaultdict(list)
     table_failures: list[str] = []
+    warnings: dict[str, int] = {}
     for item in result["results"]:
         if item["success"]:
             continue
         check = _check_name(item)
+        column = item["expectation_config"]["kwargs"].get("column")
+        if column is not None and column not in frame.columns:
+            continue  # the column is gone: the schema check reports that once, as drift
+        if item["expectation_config"].get("severity", "critical") != "critical":
+            warnings[check] = int((item.get("result") or {}).get("unexpected_count") or 0)
+            continue
         if item.get("exception_info", {}).get("raised_exception"):
             table_failures.append(f"{check}: the check could not run: {item['exception_info']['exception_message']}")
             continue
@@ -111,6 +120,7 @@ def validate(contract: FeedContract, batch_id: str, frame: pd.DataFrame) -> Outc
         reasons_by_row=dict(sorted(reasons.items())),
         table_failures=table_failures,
         results=result["results"],
+        warnings=warnings,
         statistics=result.get("statistics", {}),
     )
 
