@@ -26,7 +26,7 @@ from tests.openlineage_spec import problems
 
 FEED = "public_security__residents"
 # defects the validation gate must catch (the others are for entity resolution, later)
-VALIDATION_DEFECTS = {"bad_check_digit", "impossible_birth_date", "missing_id", "missing_name"}
+VALIDATION_DEFECTS = {"bad_check_digit", "impossible_birth_date", "missing_id", "missing_name", "gender_mismatch"}
 
 
 def run_dag(stack: Stack) -> tuple[DagRunResult, DagRunResult]:

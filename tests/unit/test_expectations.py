@@ -50,6 +50,24 @@ def test_custom_expectations_on_known_values(expectation: str, valid: list[str],
     assert result.results[0].result["unexpected_index_list"] == list(range(len(valid), len(valid) + len(invalid)))
 
 
+def test_gender_must_agree_with_the_resident_id() -> None:
+    context = gx.get_context(mode="ephemeral")
+    frame = pd.DataFrame(
+        {
+            "id": ["11010519491231002X", "11010119900307803X", "11010519491231002x", "11010519491231002X", None, "bad"],
+            "gender": ["女", "男", "男", "M", "男", "女"],
+        }
+    )
+    batch = context.data_sources.add_pandas("t").add_dataframe_asset("a").add_batch_definition_whole_dataframe("b")
+    expectation = {
+        "type": "expect_column_pair_values_gender_to_match_resident_id",
+        "kwargs": {"column_A": "id", "column_B": "gender"},
+    }
+    suite = context.suites.add(gx.ExpectationSuite(name="s", expectations=[expectation]))
+    result = batch.get_batch(batch_parameters={"dataframe": frame}).validate(suite, result_format="COMPLETE")
+    assert result.results[0].result["unexpected_index_list"] == [2, 3]
+
+
 def test_division_code_status() -> None:
     assert [division_code_status(c) for c in ("440305", "440301", "440399", None)] == [
         "current",
@@ -84,7 +102,7 @@ def test_the_residents_suite_catches_every_injected_defect_and_no_clean_row() ->
     outcome = validate(get_contract("public_security__residents"), "t", _landed(residents.records))
     truth = residents.truth.reset_index(drop=True)
     held = set(outcome.reasons_by_row)
-    caught_kinds = {"bad_check_digit", "impossible_birth_date", "missing_id", "missing_name"}
+    caught_kinds = {"bad_check_digit", "impossible_birth_date", "missing_id", "missing_name", "gender_mismatch"}
     defective = set(truth.index[truth["defect"].isin(caught_kinds)])
     clean = set(truth.index[truth["defect"].isna()])
     assert defective and defective <= held, f"missed: {sorted(defective - held)[:5]}"

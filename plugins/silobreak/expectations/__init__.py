@@ -10,9 +10,13 @@ from silobreak.expectations.identifiers import (
     ExpectColumnValuesToBeValidCreditCode,
     ExpectColumnValuesToBeValidMobile,
 )
-from silobreak.expectations.resident_id import ExpectColumnValuesToBeValidResidentId
+from silobreak.expectations.resident_id import (
+    ExpectColumnPairValuesGenderToMatchResidentId,
+    ExpectColumnValuesToBeValidResidentId,
+)
 
 __all__ = [
+    "ExpectColumnPairValuesGenderToMatchResidentId",
     "ExpectColumnValuesToBeCurrentShenzhenDivisionCode",
     "ExpectColumnValuesToBeKnownShenzhenDivisionCode",
     "ExpectColumnValuesToBeValidCreditCode",

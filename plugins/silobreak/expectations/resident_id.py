@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import pandas as pd
 from great_expectations.execution_engine.pandas_execution_engine import PandasExecutionEngine
-from great_expectations.expectations.expectation import ColumnMapExpectation
+from great_expectations.expectations.expectation import ColumnMapExpectation, ColumnPairMapExpectation
 from great_expectations.expectations.metrics.map_metric_provider.column_condition_partial import (
     column_condition_partial,
 )
 from great_expectations.expectations.metrics.map_metric_provider.column_map_metric_provider import (
     ColumnMapMetricProvider,
 )
+from great_expectations.expectations.metrics.map_metric_provider.column_pair_condition_partial import (
+    column_pair_condition_partial,
+)
+from great_expectations.expectations.metrics.map_metric_provider.column_pair_map_metric_provider import (
+    ColumnPairMapMetricProvider,
+)
 
-from silobreak.identifiers import is_valid_resident_id
+from silobreak.identifiers import gender_from_resident_id, is_valid_resident_id, normalise_resident_id
 
 
 class ColumnValuesValidResidentId(ColumnMapMetricProvider):
@@ -62,6 +68,66 @@ class ExpectColumnValuesToBeValidResidentId(ColumnMapExpectation):
             ],
         }
     ]
+    library_metadata: ClassVar[dict[str, Any]] = {
+        "tags": ["china", "identifiers", "gb11643"],
+        "contributors": ["silobreak"],
+    }
+
+
+def _gender_matches(resident_id: Any, gender: Any) -> bool:
+    """True unless both are readable and disagree (a missing or malformed ID is other checks' job)."""
+    normalised = normalise_resident_id(resident_id) if isinstance(resident_id, str) else None
+    if not normalised or not is_valid_resident_id(normalised) or not isinstance(gender, str):
+        return True
+    coded = _GENDER_CODES.get(gender.strip().upper())
+    return coded is None or coded == gender_from_resident_id(normalised)
+
+
+_GENDER_CODES = {"男": "M", "M": "M", "MALE": "M", "1": "M", "女": "F", "F": "F", "FEMALE": "F", "2": "F"}
+
+
+class ColumnPairGenderMatchesResidentId(ColumnPairMapMetricProvider):
+    """Row-level metric: does the gender column agree with the ID's 17th digit (odd male, even female)?"""
+
+    condition_metric_name = "column_pair_values.gender_matches_resident_id"
+    condition_domain_keys = (
+        "batch_id",
+        "table",
+        "column_A",
+        "column_B",
+        "row_condition",
+        "condition_parser",
+        "ignore_row_if",
+    )
+
+    @column_pair_condition_partial(engine=PandasExecutionEngine)  # type: ignore[misc,untyped-decorator]
+    def _pandas(cls, column_A: pd.Series, column_B: pd.Series, **_: Any) -> pd.Series:  # noqa: N805, N803
+        return pd.Series([_gender_matches(a, b) for a, b in zip(column_A, column_B, strict=True)], index=column_A.index)
+
+
+class ExpectColumnPairValuesGenderToMatchResidentId(ColumnPairMapExpectation):
+    """Expect the gender in ``column_B`` to agree with the resident ID in ``column_A`` (GB 11643:
+    the 17th digit is odd for men, even for women). Rows with a missing or malformed ID pass here."""
+
+    map_metric = "column_pair_values.gender_matches_resident_id"
+    success_keys = ("column_A", "column_B", "ignore_row_if", "mostly")
+    args_keys = ("column_A", "column_B")
+    ignore_row_if: Literal["both_values_are_missing", "either_value_is_missing", "neither"] = "either_value_is_missing"
+
+    examples: ClassVar[list[dict[str, Any]]] = [
+        {
+            "data": {
+                "id": ["11010519491231002X", "11010119900307803X", "11010519491231002X"],
+                "gender": ["女", "男", "男"],
+            },
+            "only_for": ["pandas"],
+            "tests": [
+                {"title": "third_row_contradicts", "exact_match_out": False, "include_in_gallery": True,
+                 "in": {"column_A": "id", "column_B": "gender"},
+                 "out": {"success": False, "unexpected_index_list": [2]}},
+            ],
+        }
+    ]  # fmt: skip
     library_metadata: ClassVar[dict[str, Any]] = {
         "tags": ["china", "identifiers", "gb11643"],
         "contributors": ["silobreak"],

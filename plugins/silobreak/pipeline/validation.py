@@ -66,7 +66,7 @@ def suite_path(contract: FeedContract) -> Path:
 def _check_name(result: dict[str, Any]) -> str:
     config = result["expectation_config"]
     check = (config.get("meta") or {}).get("check") or config["type"]
-    column = config["kwargs"].get("column")
+    column = config["kwargs"].get("column") or config["kwargs"].get("column_B")
     return f"{column}:{check}" if column else str(check)
 
 
@@ -98,8 +98,9 @@ def validate(contract: FeedContract, batch_id: str, frame: pd.DataFrame) -> Outc
         if item["success"]:
             continue
         check = _check_name(item)
-        column = item["expectation_config"]["kwargs"].get("column")
-        if column is not None and column not in frame.columns:
+        kwargs = item["expectation_config"]["kwargs"]
+        columns = [kwargs[k] for k in ("column", "column_A", "column_B") if kwargs.get(k)]
+        if any(c not in frame.columns for c in columns):
             continue  # the column is gone: the schema check reports that once, as drift
         if item["expectation_config"].get("severity", "critical") != "critical":
             warnings[check] = int((item.get("result") or {}).get("unexpected_count") or 0)
