@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import datetime
-import hashlib
 import io
 import json
 import math
@@ -35,7 +34,6 @@ import pyarrow.parquet as pq
 from psycopg import sql
 
 from silobreak.city.model import City, SourceTable, date_of_day
-from silobreak.errors import SilobreakError
 from silobreak.settings import INBOX_BUCKET, SOURCES_DB, Stack
 
 __all__ = [
@@ -181,30 +179,10 @@ def file_bytes(table: SourceTable, day: int) -> bytes:
 
 
 def _put_once(s3: Any, name: str, data: bytes, content_type: str) -> bool:
-    """Store ``data`` unless the object exists; True if written. Different existing bytes: an error."""
-    from minio.error import S3Error
+    """Drop a file into the inbox once (see ``landing.put_once``); the same day's file again is left alone."""
+    from silobreak.pipeline.landing import put_once
 
-    try:
-        existing = s3.get_object(INBOX_BUCKET, name)
-        try:
-            old = existing.read()
-        finally:
-            existing.close()
-            existing.release_conn()
-    except S3Error as error:
-        if error.code not in ("NoSuchKey", "NoSuchObject"):
-            raise
-    else:
-        if old == data:
-            return False
-        raise SilobreakError(
-            f"s3://{INBOX_BUCKET}/{name} already exists with other content (sha256 "
-            f"{hashlib.sha256(old).hexdigest()[:12]} != {hashlib.sha256(data).hexdigest()[:12]})",
-            hint="the inbox is write-once: drop the stack's inbox bucket, or generate another stack, "
-            "to deliver a different city for the same day",
-        )
-    s3.put_object(INBOX_BUCKET, name, io.BytesIO(data), len(data), content_type=content_type)
-    return True
+    return put_once(s3, INBOX_BUCKET, name, data, content_type)
 
 
 # --------------------------------------------------------------------------

@@ -90,9 +90,17 @@ def exists(s3: Minio, bucket: str, key: str) -> bool:
 
 
 def put_once(s3: Minio, bucket: str, key: str, data: bytes, content_type: str) -> bool:
-    """Write an object unless it exists; True if written. Landed objects are never replaced."""
+    """Write an object once: True if written, False if the same bytes are already there. Other
+    bytes under the same name are an error: these objects are records and are never replaced."""
     if exists(s3, bucket, key):
-        return False
+        old = get_bytes(s3, bucket, key)
+        if old == data:
+            return False
+        raise SilobreakError(
+            f"s3://{bucket}/{key} already exists with other content (sha256 "
+            f"{hashlib.sha256(old).hexdigest()[:12]} != {hashlib.sha256(data).hexdigest()[:12]})",
+            hint="objects here are write-once: give new content a new name",
+        )
     s3.put_object(bucket, key, io.BytesIO(data), len(data), content_type=content_type)
     return True
 
