@@ -19,7 +19,8 @@ from silobreak.errors import SilobreakError
 
 REPO_ROOT = Path(os.environ.get("SILOBREAK_ROOT", Path(__file__).resolve().parents[2]))
 
-# Each stack gets a block of ports so that `demo` and `test` never collide.
+# Each stack gets a block of ports so that `demo` and `test` never collide. SILOBREAK_PORT_BASE moves a
+# whole block, so that two checkouts on one machine can each run their own test stack.
 PORT_BASES = {"demo": 55430, "test": 56430}
 PORT_OFFSETS = {"postgres": 2, "s3": 3, "lineage": 4, "airflow": 5, "departments_api": 6}
 
@@ -71,11 +72,12 @@ class Stack:
         env = os.environ.get(f"SILOBREAK_{service.upper()}_PORT")
         if env:
             return int(env)
-        base = PORT_BASES.get(self.name)
+        base_env = os.environ.get("SILOBREAK_PORT_BASE")
+        base = int(base_env) if base_env else PORT_BASES.get(self.name)
         if base is None:
             raise SilobreakError(
                 f"unknown stack {self.name!r}",
-                hint=f"set SILOBREAK_STACK to one of {', '.join(PORT_BASES)}",
+                hint=f"set SILOBREAK_STACK to one of {', '.join(PORT_BASES)}, or set SILOBREAK_PORT_BASE",
             )
         return base + PORT_OFFSETS[service]
 
