@@ -11,6 +11,7 @@ from rich.table import Table
 
 from silobreak.commands import feed as feed_commands
 from silobreak.commands import governance
+from silobreak.commands import quarantine as quarantine_commands
 from silobreak.errors import SilobreakError
 from silobreak.settings import current_stack
 from silobreak.terminal import stderr, stdout
@@ -222,6 +223,8 @@ def _print_status(name: str) -> None:
 app.add_typer(feed_commands.app, name="feed")
 app.add_typer(feed_commands.inbox_app, name="inbox")
 app.command()(governance.quality)
+app.command("data-docs")(governance.data_docs)
+app.add_typer(quarantine_commands.app, name="quarantine")
 app.command()(governance.lineage)
 
 

@@ -108,8 +108,17 @@ class Column(_Strict):
     )
 
 
+class Volume(_Strict):
+    """How far a batch's row count may stray from the median of the feed's recent loaded batches."""
+
+    tolerance: float = Field(default=0.5, gt=0)
+    history: int = Field(default=5, ge=1, le=100)
+    on_breach: Literal["warn", "reject"] = "warn"
+
+
 class Quality(_Strict):
     max_invalid_share: float = Field(default=0.1, ge=0, le=1)
+    volume: Volume = Volume()
 
 
 class FeedContract(_Strict):

@@ -240,6 +240,38 @@ def _contract_yaml(
     return header + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=110)
 
 
+DESCRIPTIONS = {
+    "expect_column_values_to_be_valid_resident_id": (
+        "{column} holds resident IDs (GB 11643): 18 characters, a real birth date that is not in the future, "
+        "and the right check character"
+    ),
+    "expect_column_pair_values_gender_to_match_resident_id": (
+        "{column_B} agrees with the gender digit (the 17th) of the resident ID in {column_A}: odd is male, even female"
+    ),
+    "expect_column_values_to_be_valid_credit_code": (
+        "{column} holds unified social credit codes (GB 32100): 18 characters with the right check character"
+    ),
+    "expect_column_values_to_be_valid_mobile": (
+        "{column} holds mainland mobile numbers: 11 digits starting 13 to 19, once +86, spaces and dashes are removed"
+    ),
+    "expect_column_values_to_be_known_shenzhen_division_code": (
+        "{column} holds Shenzhen division codes, current or retired (an unknown code is rejected)"
+    ),
+    "expect_column_values_to_be_current_shenzhen_division_code": (
+        "{column} holds current Shenzhen division codes (a retired code, such as 440301, only warns)"
+    ),
+}
+"""How Data Docs explain silobreak's own expectations (GX renders a suite entry's ``description``)."""
+
+
+def describe(expectation: dict[str, Any]) -> dict[str, Any]:
+    """The expectation with a readable description, if it is one of silobreak's and has none yet."""
+    template = DESCRIPTIONS.get(expectation["type"])
+    if template and not expectation.get("description"):
+        return {**expectation, "description": template.format_map(expectation["kwargs"])}
+    return expectation
+
+
 def suite_for(contract: FeedContract, checks: dict[str, str] | None = None) -> dict[str, Any]:
     """A starting suite: the contract's columns, the key present and unique, identifier checks."""
     checks = checks or {}
@@ -291,7 +323,7 @@ def suite_for(contract: FeedContract, checks: dict[str, str] | None = None) -> d
     return {
         "name": contract.suite,
         "meta": {"feed": contract.feed, "notes": "Scaffolded by silobreak feed new; extend it."},
-        "expectations": expectations,
+        "expectations": [describe(e) for e in expectations],
     }
 
 

@@ -60,6 +60,15 @@ class AirflowClient:
         run = self._call("POST", f"/dags/{dag_id}/dagRuns", json={"logical_date": None, "conf": conf or {}})
         return str(run["dag_run_id"])
 
+    def asset_changed(self, uri: str, extra: dict[str, Any] | None = None) -> None:
+        """Tell Airflow an Asset changed outside a DAG (a governance release), so the DAGs scheduled
+        on it run as they would after a feed's load."""
+        assets = self._call("GET", "/assets", params={"uri_pattern": uri, "limit": 100})["assets"]
+        match = [a for a in assets if a["uri"] == uri]
+        if not match:
+            raise SilobreakError(f"Airflow knows no Asset {uri}", hint="is the feed's DAG parsed?")
+        self._call("POST", "/assets/events", json={"asset_id": match[0]["id"], "extra": extra or {}})
+
     def task_states(self, dag_id: str, run_id: str) -> dict[str, str]:
         body = self._call("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances")
         return {ti["task_id"]: ti["state"] or "none" for ti in body["task_instances"]}

@@ -22,7 +22,7 @@ REPO_ROOT = Path(os.environ.get("SILOBREAK_ROOT", Path(__file__).resolve().paren
 # Each stack gets a block of ports so that `demo` and `test` never collide. SILOBREAK_PORT_BASE moves a
 # whole block, so that two checkouts on one machine can each run their own test stack.
 PORT_BASES = {"demo": 55430, "test": 56430}
-PORT_OFFSETS = {"postgres": 2, "s3": 3, "lineage": 4, "airflow": 5, "departments_api": 6}
+PORT_OFFSETS = {"postgres": 2, "s3": 3, "lineage": 4, "airflow": 5, "departments_api": 6, "data_docs": 7}
 
 WAREHOUSE_DB = "warehouse"
 AIRFLOW_DB = "airflow"

@@ -1,4 +1,5 @@
-"""The platform's own tables in the warehouse: batch ledger and quarantined rows."""
+"""The platform's own tables in the warehouse: batch ledger, validation results, quarantined rows and
+the decisions governance took on them."""
 
 from __future__ import annotations
 
@@ -45,6 +46,74 @@ create table if not exists silobreak.quarantined_rows (
 );
 comment on table silobreak.quarantined_rows is
     'Rows held back from master data, with every check each one failed; never deleted by the pipeline.';
+
+-- a batch is superseded when the department sends a corrected one (or a newer snapshot is loaded)
+alter table silobreak.batches add column if not exists superseded_by text;
+alter table silobreak.batches add column if not exists supersedes text;
+alter table silobreak.batches add column if not exists warnings jsonb not null default '[]';
+comment on column silobreak.batches.warnings is
+    'Findings that did not stop the batch: checks of severity warning, row counts outside the usual volume.';
+do $$
+begin
+    if not exists (
+        select from pg_constraint
+        where conname = 'batches_status_check' and pg_get_constraintdef(oid) like '%superseded%'
+    ) then
+        alter table silobreak.batches drop constraint if exists batches_status_check;
+        alter table silobreak.batches add constraint batches_status_check
+            check (status in ('landed', 'validated', 'rejected', 'loaded', 'superseded'));
+    end if;
+end $$;
+
+create table if not exists silobreak.validation_results (
+    feed              text not null,
+    batch_id          text not null,
+    check_name        text not null,
+    expectation_type  text not null,
+    column_name       text,
+    severity          text not null,
+    success           boolean not null,
+    element_count     bigint,
+    unexpected_count  bigint,
+    observed_value    jsonb,
+    validated_at      timestamptz not null default now(),
+    primary key (feed, batch_id, check_name)
+);
+comment on table silobreak.validation_results is
+    'One row per expectation per validated batch: the quality history of every dataset.';
+
+create table if not exists silobreak.quarantine_decisions (
+    feed          text not null,
+    batch_id      text not null,
+    row_number    integer not null,
+    decision      text not null check (decision in ('released', 'rejected', 'superseded')),
+    reason        text not null,
+    decided_by    text not null,
+    decided_at    timestamptz not null default now(),
+    primary key (feed, batch_id, row_number)
+);
+comment on table silobreak.quarantine_decisions is
+    'What became of a quarantined row: released into raw, rejected for good, or superseded by a '
+    'corrected batch. One decision per row, never changed.';
+
+create or replace view silobreak.quarantine as
+select q.feed, q.batch_id, q.row_number, q.record, q.reasons, q.quarantined_at,
+       coalesce(d.decision, 'held') as status, d.reason as decision_reason, d.decided_by, d.decided_at
+from silobreak.quarantined_rows q
+left join silobreak.quarantine_decisions d using (feed, batch_id, row_number);
+comment on view silobreak.quarantine is 'Quarantined rows with their status: held, released, rejected or superseded.';
+
+create or replace view silobreak.quality_history as
+select b.feed, b.batch_id, b.landed_at, b.validated_at, b.status, b.row_count, b.valid_count,
+       b.quarantined_count,
+       case when b.row_count > 0 then round(b.quarantined_count::numeric / b.row_count, 4) end as invalid_share,
+       count(r.*) filter (where not r.success and r.severity = 'critical') as failed_checks,
+       count(r.*) filter (where not r.success and r.severity <> 'critical') as warned_checks,
+       count(r.*) as checks, b.reasons, b.warnings
+from silobreak.batches b
+left join silobreak.validation_results r using (feed, batch_id)
+group by b.feed, b.batch_id;
+comment on view silobreak.quality_history is 'Per dataset and batch: rows, quarantined share and checks failed.';
 """
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from silobreak.contracts import get_contract
-from silobreak.pipeline.validation import validate
+from silobreak.contracts import Quality, Volume, get_contract
+from silobreak.pipeline.validation import validate, volume_finding
 
 CONTRACT = get_contract("public_security__residents")
 
@@ -70,3 +70,43 @@ def test_too_many_invalid_rows_stop_the_batch() -> None:
 def test_an_empty_batch_stops() -> None:
     frame = pd.DataFrame(columns=CONTRACT.column_names)
     assert "the batch is empty" in validate(CONTRACT, "empty", frame).gate_failures(CONTRACT)
+
+
+@pytest.mark.parametrize(
+    ("rows", "recent", "finding"),
+    [
+        (1000, [], None),  # no history yet: nothing to compare with
+        (1000, [1000, 980, 1020], None),
+        (1400, [1000, 1000, 1000], None),  # +40% is within the default 50%
+        (400, [1000, 990, 1010], "400 rows is 60% below the 1,000 rows of the median of the last 3 loaded"),
+        (2600, [1000, 1000, 1000, 9, 9, 9999], "2,600 rows is 160% above the 1,000 rows of the median of the last 5"),
+        (5, [0, 0], "volume: 5 rows where the last loaded batches had none"),
+    ],
+)
+def test_volume_is_compared_with_the_median_of_recent_loaded_batches(
+    rows: int, recent: list[int], finding: str | None
+) -> None:
+    found = volume_finding(rows, recent, CONTRACT.quality.volume.model_copy(update={"history": 5}))
+    assert (found is None) if finding is None else (found is not None and finding in found)
+
+
+def test_a_volume_breach_warns_or_rejects_as_the_contract_says(outcome) -> None:  # type: ignore[no-untyped-def]
+    outcome.volume = "volume: 26 rows is 97% below the 1,000 rows of the median of the last 5 loaded batches"
+    try:
+        lenient = {"max_invalid_share": 0.25}
+        warn = CONTRACT.model_copy(update={"quality": Quality(**lenient, volume=Volume(on_breach="warn"))})
+        reject = CONTRACT.model_copy(update={"quality": Quality(**lenient, volume=Volume(on_breach="reject"))})
+        assert outcome.gate_failures(warn) == [] and outcome.volume in outcome.warning_messages(warn)
+        assert outcome.gate_failures(reject) == [outcome.volume]
+        assert outcome.volume not in outcome.warning_messages(reject)
+    finally:
+        outcome.volume = None
+
+
+def test_results_are_kept_one_row_per_expectation(outcome) -> None:  # type: ignore[no-untyped-def]
+    rows = {r["check_name"]: r for r in outcome.result_rows()}
+    assert len(rows) == len(outcome.results), "check names are unique within a suite"
+    assert rows["id_card_no:resident_id_valid"]["success"] is False
+    assert rows["id_card_no:resident_id_valid"]["unexpected_count"] == 2
+    assert rows["id_card_no:resident_id_valid"]["element_count"] == 26
+    assert {r["severity"] for r in rows.values()} <= {"critical", "warning", "info"}

@@ -132,13 +132,20 @@ def list_feeds() -> None:
 def drop(
     file: Annotated[Path, typer.Argument(help="The file the department sends.", exists=True, dir_okay=False)],
     folder: Annotated[str, typer.Argument(help="Its folder in the inbox, e.g. housing/rental_contracts/")],
+    supersedes: Annotated[
+        str | None,
+        typer.Option(help="For a corrected file: the batch id (or inbox object) it replaces (see silobreak quality)."),
+    ] = None,
 ) -> None:
     """Put a file into the inbox bucket as the department would (write-once: never overwrites)."""
-    from silobreak.pipeline.landing import put_once
+    from silobreak.pipeline.landing import SUPERSEDES_METADATA, put_once
     from silobreak.settings import INBOX_BUCKET
     from silobreak.stack.s3 import client
 
     key = f"{folder.strip('/')}/{file.name}"
-    if not put_once(client(current_stack()), INBOX_BUCKET, key, file.read_bytes(), "application/octet-stream"):
+    metadata = {SUPERSEDES_METADATA: supersedes} if supersedes else None
+    if not put_once(
+        client(current_stack()), INBOX_BUCKET, key, file.read_bytes(), "application/octet-stream", metadata
+    ):
         raise SilobreakError(f"s3://{INBOX_BUCKET}/{key} already exists", hint="give the new file a new name")
-    stdout().print(f"dropped s3://{INBOX_BUCKET}/{key}")
+    stdout().print(f"dropped s3://{INBOX_BUCKET}/{key}" + (f" (supersedes {supersedes})" if supersedes else ""))

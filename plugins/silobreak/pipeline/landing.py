@@ -38,6 +38,8 @@ from silobreak.errors import SilobreakError
 from silobreak.settings import LANDING_BUCKET, Stack
 
 MANIFEST_FILE = "manifest.json"
+SUPERSEDES_METADATA = "supersedes"
+"""Object metadata a department sets on a corrected file: the batch id (or the inbox object) it replaces."""
 EXTENSIONS = {"csv": "csv", "jsonl": "jsonl", "xlsx": "xlsx"}
 
 
@@ -89,7 +91,9 @@ def exists(s3: Minio, bucket: str, key: str) -> bool:
     return True
 
 
-def put_once(s3: Minio, bucket: str, key: str, data: bytes, content_type: str) -> bool:
+def put_once(
+    s3: Minio, bucket: str, key: str, data: bytes, content_type: str, metadata: dict[str, str] | None = None
+) -> bool:
     """Write an object once: True if written, False if the same bytes are already there. Other
     bytes under the same name are an error: these objects are records and are never replaced."""
     if exists(s3, bucket, key):
@@ -101,7 +105,7 @@ def put_once(s3: Minio, bucket: str, key: str, data: bytes, content_type: str) -
             f"{hashlib.sha256(old).hexdigest()[:12]} != {hashlib.sha256(data).hexdigest()[:12]})",
             hint="objects here are write-once: give new content a new name",
         )
-    s3.put_object(bucket, key, io.BytesIO(data), len(data), content_type=content_type)
+    s3.put_object(bucket, key, io.BytesIO(data), len(data), content_type=content_type, metadata=metadata)  # type: ignore[arg-type]
     return True
 
 
@@ -266,13 +270,25 @@ def _extract_files(contract: FeedContract, s3: Minio, tmp: Path) -> Iterator[_Ex
     assert isinstance(source, FileDropSource)
     for number, name in enumerate(inbox_objects(contract, s3)):
         path = tmp / f"{number}.{EXTENSIONS[source.format]}"
-        s3.fget_object(source.bucket, name, str(path))
+        stat = s3.fget_object(source.bucket, name, str(path))
         sha, size = _hash_file(path)
+        extra = {"original_name": name}
+        supersedes = _metadata(stat.metadata, SUPERSEDES_METADATA)
+        if supersedes:
+            extra["supersedes"] = supersedes
         yield _Extracted(
             path, sha, size, None, source.format, source.encoding, source.delimiter,
             {"kind": "file_drop", "namespace": f"s3://{source.bucket}", "name": name},
-            None, {"original_name": name},
+            None, extra,
         )  # fmt: skip
+
+
+def _metadata(headers: Any, name: str) -> str | None:
+    """A user metadata value of an object (S3 returns it as an ``x-amz-meta-*`` header)."""
+    for key, value in (headers or {}).items():
+        if key.lower() == f"x-amz-meta-{name}":
+            return str(value)
+    return None
 
 
 # --- HTTP API -----------------------------------------------------------------------------------

@@ -1,18 +1,18 @@
-"""Load a validated batch into ``raw_<department>.<entity>`` and its invalid rows into quarantine.
+"""Load a validated batch into ``raw_<department>.<entity>``, leaving out the rows validation held back.
 
-Both happen in one transaction, replacing whatever an earlier run of the same batch wrote, so a
-rerun gives the same tables and a reader never sees half a batch.
+The load replaces whatever an earlier run of the same batch wrote, in one transaction, so a rerun
+gives the same table and a reader never sees half a batch. (Held rows are in quarantine already:
+validation put them there.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import pandas as pd
 import psycopg
 from psycopg import sql
-from psycopg.types.json import Jsonb
 
 from silobreak.contracts import FeedContract
 from silobreak.warehouse import ensure_platform_schema
@@ -41,9 +41,9 @@ def load_batch(
     contract: FeedContract,
     batch_id: str,
     frame: pd.DataFrame,
-    quarantined: Mapping[int, tuple[dict[str, Any], Sequence[str]]],
-) -> tuple[int, int]:
-    """Write valid rows to raw and quarantined rows to quarantine; returns (loaded, quarantined)."""
+    held: Collection[int],
+) -> int:
+    """Write every row but the held ones (by position in the batch) to raw; returns how many."""
     raw = sql.SQL("{}.{}").format(sql.Identifier(contract.raw_schema), sql.Identifier(contract.raw_table))
     columns = [*contract.column_names, "_batch_id", "_row_number"]
     loaded = 0
@@ -51,25 +51,40 @@ def load_batch(
         ensure_platform_schema(conn)
         ensure_raw_table(conn, contract)
         conn.execute(sql.SQL("delete from {} where _batch_id = %s").format(raw), (batch_id,))
-        conn.execute(
-            "delete from silobreak.quarantined_rows where feed = %s and batch_id = %s", (contract.feed, batch_id)
-        )
         copy_sql = sql.SQL("copy {} ({}) from stdin").format(raw, sql.SQL(", ").join(map(sql.Identifier, columns)))
         values = frame.reindex(columns=contract.column_names)
         with conn.cursor() as cur, cur.copy(copy_sql) as copy:
             for number, row in enumerate(values.itertuples(index=False, name=None)):
-                if number not in quarantined:
+                if number not in held:
                     copy.write_row([*row, batch_id, number])
                     loaded += 1
-        with conn.cursor() as cur:
-            cur.executemany(
-                "insert into silobreak.quarantined_rows (feed, batch_id, row_number, record, reasons) "
-                "values (%s, %s, %s, %s, %s)",
-                [(contract.feed, batch_id, n, Jsonb(rec), list(reasons)) for n, (rec, reasons) in quarantined.items()],
-            )
         conn.execute(
             "update silobreak.batches set status = 'loaded', loaded_at = clock_timestamp() "
             "where feed = %s and batch_id = %s",
             (contract.feed, batch_id),
         )
-    return loaded, len(quarantined)
+    return loaded
+
+
+def insert_rows(
+    conn: psycopg.Connection[Any], contract: FeedContract, batch_id: str, records: Mapping[int, Mapping[str, Any]]
+) -> int:
+    """Add rows of a batch to raw (a governance release); rows already there are left alone."""
+    raw = sql.SQL("{}.{}").format(sql.Identifier(contract.raw_schema), sql.Identifier(contract.raw_table))
+    names = contract.column_names
+    columns = sql.SQL(", ").join(map(sql.Identifier, [*names, "_batch_id", "_row_number"]))
+    placeholders = sql.SQL(", ").join(sql.Placeholder() * (len(names) + 2))
+    statement = sql.SQL("insert into {} ({}) values ({}) on conflict (_batch_id, _row_number) do nothing").format(
+        raw, columns, placeholders
+    )
+    ensure_raw_table(conn, contract)
+    with conn.cursor() as cur:
+        cur.executemany(
+            statement,
+            [[_as_text(record.get(c)) for c in names] + [batch_id, n] for n, record in records.items()],
+        )
+        return cur.rowcount if cur.rowcount >= 0 else len(records)
+
+
+def _as_text(value: Any) -> str | None:
+    return None if value is None else str(value)

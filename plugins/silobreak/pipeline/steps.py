@@ -17,12 +17,13 @@ from minio import Minio
 from openlineage.client.facet_v2 import data_quality_assertions_dataset as dqa
 from openlineage.client.facet_v2 import data_quality_metrics_input_dataset as dqm
 from openlineage.client.facet_v2 import dataset_version_dataset, output_statistics_output_dataset
+from psycopg import Connection
 from psycopg.types.json import Jsonb
 
 from silobreak.contracts import FeedContract, get_contract
 from silobreak.errors import SilobreakError
 from silobreak.lineage import emit
-from silobreak.pipeline import landing, loading, validation
+from silobreak.pipeline import data_docs, decisions, landing, loading, validation
 from silobreak.pipeline.reading import read_frame
 from silobreak.settings import LANDING_BUCKET, QUARANTINE_BUCKET, Stack, current_stack
 from silobreak.stack.s3 import client as s3_client
@@ -86,9 +87,11 @@ def extract(feed: str, context: Context = None, stack: Stack | None = None) -> d
             }
         with connect(stack) as conn:
             for manifest, _ in landed:
+                supersedes, warnings = _superseded_batch(conn, feed, manifest)
                 conn.execute(
-                    "insert into silobreak.batches (feed, batch_id, sha256, row_count, status, watermark, source_name) "
-                    "values (%s, %s, %s, %s, 'landed', %s, %s) on conflict (feed, batch_id) do nothing",
+                    "insert into silobreak.batches (feed, batch_id, sha256, row_count, status, watermark, source_name, "
+                    "supersedes, warnings) values (%s, %s, %s, %s, 'landed', %s, %s, %s, %s) "
+                    "on conflict (feed, batch_id) do nothing",
                     (
                         feed,
                         manifest.batch_id,
@@ -96,11 +99,29 @@ def extract(feed: str, context: Context = None, stack: Stack | None = None) -> d
                         manifest.row_count or 0,
                         manifest.watermark,
                         manifest.source.get("name"),
+                        supersedes,
+                        Jsonb(warnings),
                     ),
                 )
     # a snapshot feed (re)processes the current snapshot; others every batch not yet loaded
     pending = [m.batch_id for m, _ in landed] if contract.snapshot else pending_batches(stack, feed)
     return {"feed": feed, "batches": pending, "new": [m.batch_id for m, new in landed if new]}
+
+
+def _superseded_batch(conn: Connection[Any], feed: str, manifest: landing.Manifest) -> tuple[str | None, list[str]]:
+    """The batch a corrected file replaces: the department names it (by batch id or by the inbox
+    object it corrects) in the object's ``supersedes`` metadata when it drops the file."""
+    named = manifest.extra.get("supersedes")
+    if not named:
+        return None, []
+    row = conn.execute(
+        "select batch_id from silobreak.batches where feed = %s and (batch_id = %s or source_name = %s) "
+        "and batch_id <> %s order by (batch_id = %s) desc, landed_at desc limit 1",
+        (feed, named, named, manifest.batch_id, named),
+    ).fetchone()
+    if row is None:
+        return None, [f"supersedes {named!r}: no earlier batch of {feed} has that id or source; nothing replaced"]
+    return str(row[0]), []
 
 
 def _put_lines(s3: Minio, bucket: str, key: str, lines: list[str]) -> None:
@@ -140,27 +161,20 @@ def validate_batch(feed: str, batch_id: str, context: Context = None, stack: Sta
             f"{prefix}/{VALIDATION_FILE}",
             [json.dumps(outcome.results, ensure_ascii=False, default=str)],
         )
-        gate = outcome.gate_failures(contract)
-        run.outputs = [_quarantine(contract)]
-        run.input_facets[landed["name"]] = _quality_facets(outcome, frame)
         with connect(stack) as conn:
-            conn.execute(
-                "update silobreak.batches set row_count = %s, valid_count = %s, quarantined_count = %s, "
-                "status = %s, reasons = %s, validated_at = now() where feed = %s and batch_id = %s",
-                (
-                    outcome.row_count,
-                    outcome.valid_count,
-                    outcome.invalid_count,
-                    "rejected" if gate else "validated",
-                    Jsonb(gate),
-                    feed,
-                    batch_id,
-                ),
+            outcome.volume = validation.volume_finding(
+                outcome.row_count, _recent_volumes(conn, feed, batch_id), contract.quality.volume
             )
+            gate = outcome.gate_failures(contract)
+            run.outputs = [_quarantine(contract), emit.warehouse_dataset(stack, "silobreak", "quarantined_rows")]
+            run.input_facets[landed["name"]] = _quality_facets(outcome, frame)
+            _record_outcome(conn, contract, outcome, frame, gate)
+        data_docs.publish(stack, contract, batch_id, outcome.results, outcome.statistics)
         if gate:
             raise SilobreakError(
                 f"department {contract.department}: batch {batch_id} of feed {feed} was rejected: " + "; ".join(gate),
-                hint=f"its rows and reasons are in s3://{QUARANTINE_BUCKET}/{prefix}/; the department must resubmit",
+                hint=f"its rows and reasons are in s3://{QUARANTINE_BUCKET}/{prefix}/ and silobreak.quarantine; "
+                + _resubmit_hint(contract, batch_id),
             )
     return {
         "batch_id": batch_id,
@@ -168,6 +182,63 @@ def validate_batch(feed: str, batch_id: str, context: Context = None, stack: Sta
         "valid": outcome.valid_count,
         "quarantined": outcome.invalid_count,
     }
+
+
+def _resubmit_hint(contract: FeedContract, batch_id: str) -> str:
+    if contract.source.kind == "file_drop":
+        return (
+            f"the department sends a corrected file with `silobreak inbox drop FILE {contract.source.prefix} "
+            f"--supersedes {batch_id}`"
+        )
+    return "the department corrects its source; the next extraction supersedes this batch"
+
+
+def _recent_volumes(conn: Connection[Any], feed: str, batch_id: str) -> list[int]:
+    rows = conn.execute(
+        "select row_count from silobreak.batches where feed = %s and status = 'loaded' and batch_id <> %s "
+        "order by landed_at desc limit 100",
+        (feed, batch_id),
+    ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+def _record_outcome(
+    conn: Connection[Any], contract: FeedContract, outcome: validation.Outcome, frame: pd.DataFrame, gate: list[str]
+) -> None:
+    """Ledger, results and held rows of one validation, replaced as a whole in one transaction."""
+    key = (contract.feed, outcome.batch_id)
+    with conn.transaction():
+        conn.execute(
+            "update silobreak.batches set row_count = %s, valid_count = %s, quarantined_count = %s, "
+            "status = %s, reasons = %s, warnings = %s, validated_at = now() where feed = %s and batch_id = %s",
+            (
+                outcome.row_count,
+                outcome.valid_count,
+                outcome.invalid_count,
+                "rejected" if gate else "validated",
+                Jsonb(gate),
+                Jsonb(outcome.warning_messages(contract)),
+                *key,
+            ),
+        )
+        conn.execute("delete from silobreak.validation_results where feed = %s and batch_id = %s", key)
+        conn.execute("delete from silobreak.quarantined_rows where feed = %s and batch_id = %s", key)
+        with conn.cursor() as cur:
+            cur.executemany(
+                "insert into silobreak.validation_results (feed, batch_id, check_name, expectation_type, "
+                "column_name, severity, success, element_count, unexpected_count, observed_value) values "
+                "(%(feed)s, %(batch)s, %(check_name)s, %(expectation_type)s, %(column_name)s, %(severity)s, "
+                "%(success)s, %(element_count)s, %(unexpected_count)s, %(observed_value)s)",
+                [
+                    {**r, "feed": key[0], "batch": key[1], "observed_value": Jsonb(r["observed_value"])}
+                    for r in outcome.result_rows()
+                ],
+            )
+            cur.executemany(
+                "insert into silobreak.quarantined_rows (feed, batch_id, row_number, record, reasons) "
+                "values (%s, %s, %s, %s, %s)",
+                [(*key, n, Jsonb(frame.iloc[n].to_dict()), reasons) for n, reasons in outcome.reasons_by_row.items()],
+            )
 
 
 def _quality_facets(outcome: validation.Outcome, frame: pd.DataFrame) -> dict[str, Any]:
@@ -212,11 +283,8 @@ def load_batch(feed: str, batch_id: str, context: Context = None, stack: Stack |
         description=f"Load {feed} into {contract.raw_schema}.{contract.raw_table}",
     ) as run:
         quarantined = {
-            item["row"]: (item["record"], item["reasons"])
-            for item in map(
-                json.loads,
-                landing.get_bytes(s3, QUARANTINE_BUCKET, f"{prefix}/{QUARANTINE_FILE}").decode().splitlines(),
-            )
+            json.loads(line)["row"]
+            for line in landing.get_bytes(s3, QUARANTINE_BUCKET, f"{prefix}/{QUARANTINE_FILE}").decode().splitlines()
         }
         with connect(stack) as conn:
             status = conn.execute(
@@ -225,19 +293,19 @@ def load_batch(feed: str, batch_id: str, context: Context = None, stack: Stack |
             if status is None or status[0] not in ("validated", "loaded"):
                 raise SilobreakError(
                     f"batch {batch_id} of feed {feed} is {status[0] if status else 'unknown'}, not validated",
-                    hint="run the validate step first; a rejected batch is never loaded",
+                    hint="run the validate step first; a rejected or superseded batch is never loaded",
                 )
+            released = decisions.released_rows(conn, feed, batch_id)
             _, frame = _read(s3, contract, batch_id)
-            loaded, held = loading.load_batch(conn, contract, batch_id, frame, quarantined)
+            with conn.transaction():
+                loaded = loading.load_batch(conn, contract, batch_id, frame, quarantined - released)
+                superseded = decisions.supersede(conn, contract, batch_id)
+            held = len(quarantined - released)
         raw = emit.warehouse_dataset(stack, contract.raw_schema, contract.raw_table, emit.contract_facets(contract))
-        held_table = emit.warehouse_dataset(stack, "silobreak", "quarantined_rows")
-        run.outputs = [raw, held_table]
+        run.outputs = [raw]
         stats = output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet
-        run.output_facets = {
-            raw["name"]: {"outputStatistics": stats(rowCount=loaded)},
-            held_table["name"]: {"outputStatistics": stats(rowCount=held)},
-        }
-    return {"batch_id": batch_id, "loaded": loaded, "quarantined": held}
+        run.output_facets = {raw["name"]: {"outputStatistics": stats(rowCount=loaded)}}
+    return {"batch_id": batch_id, "loaded": loaded, "quarantined": held, "superseded": superseded}
 
 
 def validate(

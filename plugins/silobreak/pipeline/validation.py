@@ -8,14 +8,16 @@ row-level expectation is quarantined with the name of each check it failed; tabl
 from __future__ import annotations
 
 import json
+import statistics
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from silobreak.contracts import FeedContract
+from silobreak.contracts import FeedContract, Volume
 from silobreak.settings import REPO_ROOT
 
 SUITES_DIR = REPO_ROOT / "expectations"
@@ -35,6 +37,8 @@ class Outcome:
     warnings: dict[str, int] = field(default_factory=dict)
     """Rows flagged by checks of severity 'warning' (e.g. a retired division code), by check: kept, not quarantined."""
     statistics: dict[str, Any] = field(default_factory=dict)
+    volume: str | None = None
+    """Why the row count is unusual for this feed (see :func:`volume_finding`), if it is."""
 
     @property
     def invalid_count(self) -> int:
@@ -56,7 +60,55 @@ class Outcome:
         limit = contract.quality.max_invalid_share
         if self.invalid_share > limit:
             reasons.append(f"{self.invalid_share:.1%} of rows are invalid, above the feed's limit of {limit:.0%}")
+        if self.volume and contract.quality.volume.on_breach == "reject":
+            reasons.append(self.volume)
         return reasons
+
+    def warning_messages(self, contract: FeedContract) -> list[str]:
+        """What is recorded on the batch without stopping it."""
+        messages = [f"{check}: {rows} rows flagged (severity warning)" for check, rows in self.warnings.items()]
+        if self.volume and contract.quality.volume.on_breach == "warn":
+            messages.append(self.volume)
+        return messages
+
+    def result_rows(self) -> list[dict[str, Any]]:
+        """One record per expectation, as kept in ``silobreak.validation_results``."""
+        rows = []
+        for item in self.results:
+            config = item["expectation_config"]
+            result = item.get("result") or {}
+            rows.append(
+                {
+                    "check_name": _check_name(item),
+                    "expectation_type": config["type"],
+                    "column_name": config["kwargs"].get("column") or config["kwargs"].get("column_B"),
+                    "severity": config.get("severity") or "critical",
+                    "success": bool(item["success"]),
+                    "element_count": result.get("element_count"),
+                    "unexpected_count": result.get("unexpected_count"),
+                    "observed_value": result.get("observed_value"),
+                }
+            )
+        return rows
+
+
+def volume_finding(row_count: int, recent: Sequence[int], rule: Volume) -> str | None:
+    """A message when ``row_count`` strays from the median of recent loaded batches by more than the
+    tolerance; None when it does not, or when there is no history to compare with yet."""
+    counts = list(recent)[: rule.history]
+    if not counts:
+        return None
+    median = statistics.median(counts)
+    if median == 0:
+        return None if row_count == 0 else f"volume: {row_count:,} rows where the last loaded batches had none"
+    change = (row_count - median) / median
+    if abs(change) <= rule.tolerance:
+        return None
+    compared = "the last loaded batch" if len(counts) == 1 else f"the median of the last {len(counts)} loaded batches"
+    return (
+        f"volume: {row_count:,} rows is {abs(change):.0%} {'above' if change > 0 else 'below'} the "
+        f"{median:,.0f} rows of {compared} (tolerance {rule.tolerance:.0%})"
+    )
 
 
 def suite_path(contract: FeedContract) -> Path:
