@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import urllib.parse
 import uuid
 from pathlib import Path
 
@@ -167,3 +168,16 @@ def test_a_corrected_file_supersedes_a_rejected_batch(stack: Stack, first_batch:
     assert any(re.match(r"volume: 12 rows is \d+% below the [\d,]+ rows of", w) for w in warnings), warnings
     assert set(statuses(stack, rejected_batch).values()) == {"superseded"}, "its held rows are superseded too"
     assert len(raw_rows(stack, corrected)) == 12
+
+
+def test_quality_history_and_data_docs_are_browsable(stack: Stack, first_batch: str) -> None:
+    checks = silobreak("quality", FEED, "--checks")
+    assert checks.returncode == 0 and "id_card_no:resident_id_valid" in checks.stdout
+    docs = silobreak("data-docs")
+    assert docs.returncode == 0, docs.stderr
+    index = Path(urllib.parse.urlparse(docs.stdout.strip()).path)
+    assert index.name == "index.html" and index.exists()
+    pages = list(index.parent.glob(f"validations/{CONTRACT.suite}/{first_batch}/*/*.html"))
+    assert pages, f"no Data Docs page for batch {first_batch}"
+    page = pages[0].read_text(encoding="utf-8")
+    assert "holds resident IDs (GB 11643)" in page, "silobreak's expectations are described in words"
