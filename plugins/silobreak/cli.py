@@ -89,7 +89,9 @@ def demo(
     next_steps = [
         ("Airflow UI", f"{stack.airflow_url}  (DAG public_security__residents)"),
         ("master data", f"psql \"{stack.dsn()}\" -c '{master_sql}'"),
-        ("quarantined rows", "table silobreak.quarantined_rows (every failed check per row)"),
+        ("quality", "uv run silobreak quality   (batches, warnings, held rows by check)"),
+        ("quarantined rows", "uv run silobreak quarantine list   (release / reject them)"),
+        ("Data Docs", "uv run silobreak data-docs --serve"),
         ("lineage events", f"{stack.lineage_url}/api/v1/events/lineage  (bearer token: {token_file})"),
         ("stop everything", "make down"),
     ]
