@@ -1,0 +1,90 @@
+"""``silobreak agreements``: check, list and apply the sharing agreements in ``agreements/``."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from silobreak.errors import SilobreakError
+from silobreak.settings import current_stack
+from silobreak.terminal import stderr, stdout
+
+app = typer.Typer(help="Sharing agreements: which department reads which master register, how, why and until when.")
+console = stderr()
+
+
+def _today(on: str | None) -> date:
+    try:
+        return date.fromisoformat(on) if on else date.today()
+    except ValueError as exc:
+        raise SilobreakError(f"--on {on!r} is not a date", hint="write it as YYYY-MM-DD") from exc
+
+
+OnOption = Annotated[str | None, typer.Option("--on", help="Judge the dates as of this day (YYYY-MM-DD).")]
+
+
+@app.command("check")
+def check(on: OnOption = None) -> None:
+    """Validate every agreement: fields, dataset and columns, sensitivity against purpose, dates."""
+    from silobreak.sharing.catalog import load_catalog
+    from silobreak.sharing.model import AGREEMENTS_DIR, load_agreements
+    from silobreak.sharing.policy import problems
+
+    files = load_agreements()
+    catalog = load_catalog()
+    found = [p for f in files for p in problems(f, catalog, _today(on), ended_is_error=True)]
+    if found:
+        raise SilobreakError(
+            f"{len(found)} problem(s) in {AGREEMENTS_DIR.name}/:\n" + "\n".join(f"  {p}" for p in found),
+            hint="see docs/sharing.md for the rules",
+        )
+    console.print(f"[green]{len(files)} agreement(s) valid[/green] against {len(catalog)} master register(s)")
+
+
+@app.command("list")
+def list_(on: OnOption = None) -> None:
+    """Every agreement: consumer, dataset, columns and their access, period, and whether it is in force."""
+    from silobreak.sharing.catalog import load_catalog
+    from silobreak.sharing.model import load_agreements
+    from silobreak.sharing.policy import grants
+
+    today = _today(on)
+    catalog = load_catalog()
+    table = Table(title=f"sharing agreements (as of {today})")
+    for column in ("agreement", "consumer", "dataset", "columns", "rows", "period", "state", "purpose"):
+        table.add_column(column)
+    for file in load_agreements():
+        a = file.agreement
+        dataset = catalog.get(a.dataset)
+        shared = (
+            ", ".join(f"{g.column.name} ({g.access})" for g in grants(file, dataset))
+            if dataset and all(c.name in dataset.columns for c in a.columns)
+            else "?"
+        )
+        rows = "all"
+        if a.row_filter:
+            values = a.row_filter.in_ or a.row_filter.starts_with or []
+            rows = f"{a.row_filter.column} {'in' if a.row_filter.in_ else 'starts with'} {', '.join(map(str, values))}"
+        state = "[green]in force" if a.active(today) else ("[red]ended" if a.end < today else "[yellow]not started")
+        table.add_row(a.id, a.consumer, a.dataset, shared, rows, f"{a.start} .. {a.end}", state, a.purpose.strip())
+    stdout().print(table)
+
+
+@app.command("apply")
+def apply_(on: OnOption = None) -> None:
+    """Make Postgres grant exactly what the agreements in force say; revoke the rest; record changes."""
+    from silobreak.sharing.service import apply_agreements
+
+    result = apply_agreements(current_stack(), _today(on))
+    for agreement in result.granted:
+        console.print(f"[green]granted[/green] {agreement}")
+    for agreement in result.waiting:
+        console.print(f"[yellow]waiting[/yellow] {agreement}: its master register is not built yet (silobreak run)")
+    for agreement in result.revoked:
+        console.print(f"[red]revoked[/red] {agreement}")
+    console.print(
+        f"{len(result.departments)} department(s) with access; {result.changes} change(s) recorded in the audit trail"
+    )
