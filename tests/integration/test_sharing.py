@@ -201,3 +201,21 @@ def test_ended_agreements_deny_and_revocation_is_immediate_on_the_next_apply(sta
                             "and department = 'health' order by seq desc limit 1")  # fmt: skip
     assert revoked and revoked[0][0] == "test" and "ended 2026-06-30" in revoked[0][2]
     apply_agreements(stack, TODAY, str(directory), actor="test")  # back in force for the other tests
+
+
+def test_each_department_gets_a_dictionary_of_exactly_its_shared_tables(stack: Stack, applied: Any) -> None:
+    from silobreak.sharing.catalog import load_catalog
+    from silobreak.sharing.dictionary import data_dictionary
+    from silobreak.sharing.model import load_agreements
+
+    files = load_agreements(applied[0])
+    with connect(stack) as conn:
+        text = data_dictionary(conn, "health", files, load_catalog(), TODAY)
+    with department(stack, "health") as conn:
+        cur = conn.execute("select * from master_person limit 0")
+        columns = [d.name for d in cur.description or []]
+    documented = re.findall(r"^\| `([a-z_]+)` \|", text, re.MULTILINE)
+    assert documented == columns
+    assert re.findall(r"^## `(.+)`$", text, re.MULTILINE) == ["shared_health.master_person"]
+    assert "| `resident_id_pseudonym` | Resident ID (GB 11643), normalised. | L4, general | keyed pseudonym" in text
+    assert "public_security__residents" in text, "the quality of the feeds that supply it"

@@ -88,3 +88,62 @@ def apply_(on: OnOption = None) -> None:
     console.print(
         f"{len(result.departments)} department(s) with access; {result.changes} change(s) recorded in the audit trail"
     )
+
+
+@app.command("docs")
+def docs(
+    out: Annotated[
+        str | None, typer.Option(help="Folder to write into (default: the stack's sharing/ folder).")
+    ] = None,
+    on: OnOption = None,
+) -> None:
+    """Write each consuming department's data dictionary and connection recipe (Markdown)."""
+    from pathlib import Path
+
+    from silobreak.sharing.catalog import load_catalog
+    from silobreak.sharing.dictionary import write_department_docs
+    from silobreak.sharing.model import load_agreements
+    from silobreak.warehouse import connect
+
+    stack = current_stack()
+    folder = Path(out) if out else stack.dir / "sharing"
+    with connect(stack) as conn:
+        written = write_department_docs(stack, conn, load_agreements(), load_catalog(), _today(on), folder)
+    for path in written:
+        console.print(f"wrote {path}")
+
+
+@app.command("recipe")
+def recipe(
+    department: Annotated[str, typer.Argument(help="The consuming department.")],
+    password: Annotated[bool, typer.Option(help="Also print the login's password (for the department only).")] = False,
+) -> None:
+    """How a department connects to its shared tables."""
+    from silobreak.sharing.apply import login_password
+    from silobreak.sharing.dictionary import connection_recipe
+    from silobreak.sharing.model import load_agreements
+
+    files = load_agreements()
+    if department not in {f.agreement.consumer for f in files}:
+        known = ", ".join(sorted({f.agreement.consumer for f in files}))
+        raise SilobreakError(f"no agreement names {department!r} as consumer", hint=f"consumers: {known}")
+    stack = current_stack()
+    stdout().print(connection_recipe(stack, department, files, date.today()), markup=False, highlight=False)
+    if password:
+        stdout().print(f"password: {login_password(stack, department)}", markup=False, highlight=False)
+
+
+@app.command("freshness")
+def freshness() -> None:
+    """Age of each agreement's dataset against the freshness it promises; breaches go to the audit trail."""
+    from silobreak.sharing.service import check_freshness
+
+    found = check_freshness(current_stack(), actor="cli")
+    table = Table(title="freshness the consumers rely on")
+    for column in ("agreement", "dataset", "age (h)", "at most (h)", "state"):
+        table.add_column(column)
+    for f in found:
+        age = "never loaded" if f.age_hours is None else f"{f.age_hours:.1f}"
+        state = "[red]breached" if f.breached else "[green]ok"
+        table.add_row(f.agreement, f.dataset, age, str(f.max_age_hours), state)
+    stdout().print(table)

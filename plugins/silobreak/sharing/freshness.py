@@ -33,7 +33,7 @@ class Freshness:
         return self.age_hours is None or self.age_hours > self.max_age_hours
 
 
-def _feeds_of(dataset: str) -> list[str]:
+def feeds_of(dataset: str) -> list[str]:
     return sorted(
         {
             c.feed
@@ -54,7 +54,7 @@ def assess(conn: psycopg.Connection[Any], files: list[AgreementFile], now: datet
             continue
         row = conn.execute(
             "select max(loaded_at) from silobreak.batches where status = 'loaded' and feed = any(%s)",
-            (_feeds_of(a.dataset),),
+            (feeds_of(a.dataset),),
         ).fetchone()
         newest = row[0] if row else None
         age = (now - newest).total_seconds() / 3600 if newest else None
