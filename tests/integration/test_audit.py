@@ -49,6 +49,15 @@ def test_a_plain_sql_read_is_recorded_with_who_what_when_and_purpose(stack: Stac
     assert row[:4] == ("dept_civil_affairs_svc", "civil_affairs", "master_person",
                        "Offer the elderly allowance to residents born in Bao'an.")  # fmt: skip
     assert '"row_filter":{"column":"resident_id","starts_with":["440306"]}' in row[4]
+    assert '"failed"' not in row[4]
+
+
+def test_a_denied_read_is_recorded_as_failed(stack: Stack, applied: Any) -> None:  # noqa: F811
+    with department(stack, "civil_affairs") as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute(f"select * from shared_health.master_person where 'denied {RUN}' <> ''")
+    assert ingest_until(stack, f"denied {RUN}") == 1
+    detail = master(stack, f"select detail from audit.log where detail like '%denied {RUN}%'")[0][0]
+    assert '"failed":true' in detail
 
 
 def test_a_resident_sees_which_departments_read_their_records(stack: Stack, applied: Any) -> None:  # noqa: F811

@@ -85,6 +85,8 @@ def who_read(conn: psycopg.Connection[Any], identifier: str) -> list[Read]:
             (table,),
         ):
             info = json.loads(detail)
+            if info.get("failed"):
+                continue
             if any(_passes(info.get("row_filter"), record) for record in records):
                 reads.append(Read(at, department, table, purpose, info.get("agreement", ""), info.get("columns", [])))
     return reads

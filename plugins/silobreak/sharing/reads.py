@@ -5,7 +5,8 @@ statements (any client: psql, a BI tool, a DAG) to the stack's JSON log, whateve
 does afterwards: a rolled-back read is still a read. Ingestion follows the log files from where it
 stopped, and records each statement that names a master register as a ``read`` entry with the
 department, the dataset, the purpose of the agreement in force and the rows it covered (the
-agreement's row filter); a statement that names none is recorded as ``statement``. Naming is
+agreement's row filter), marked ``failed`` when Postgres answered with an error; a statement
+that names none is recorded as ``statement``. Naming is
 judged on the statement's identifiers, which over-counts rather than misses: department logins
 may not run procedural code or create temporary objects that could build a name at run time.
 """
@@ -60,11 +61,33 @@ def _in_force(conn: psycopg.Connection[Any]) -> dict[tuple[str, str], dict[str, 
     return {(r[0], r[1]): {"agreement": r[2], "purpose": r[3], "columns": r[4], "row_filter": r[5]} for r in rows}
 
 
-def _entries(line: str, registers: set[str], agreements: dict[tuple[str, str], dict[str, Any]]) -> list[audit.Entry]:
-    try:
-        entry = json.loads(line)
-    except json.JSONDecodeError:
-        return []
+def _parse(lines: list[str]) -> list[dict[str, Any]]:
+    parsed = []
+    for line in lines:
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(entry, dict) and _LOGIN.match(str(entry.get("user", ""))):
+            parsed.append(entry)
+    return parsed
+
+
+def _failed(entries: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    """(session, statement) of department statements that ended in an error: nothing was read."""
+    return {
+        (str(e.get("session_id")), str(e.get("statement")))
+        for e in entries
+        if e.get("error_severity") in ("ERROR", "FATAL") and e.get("statement") is not None
+    }
+
+
+def _entries(
+    entry: dict[str, Any],
+    registers: set[str],
+    agreements: dict[tuple[str, str], dict[str, Any]],
+    failed: set[tuple[str, str]],
+) -> list[audit.Entry]:
     login = _LOGIN.match(str(entry.get("user", "")))
     if login is None or entry.get("dbname") != WAREHOUSE_DB or entry.get("error_severity") != "LOG":
         return []
@@ -73,7 +96,13 @@ def _entries(line: str, registers: set[str], agreements: dict[tuple[str, str], d
         return []
     department, text = login.group(1), statement.group(1)
     at, actor = _at(entry), str(entry["user"])
-    session = {"session": entry.get("session_id"), "client": entry.get("application_name"), "statement": text[:2000]}
+    session: dict[str, Any] = {
+        "session": entry.get("session_id"),
+        "client": entry.get("application_name"),
+        "statement": text[:2000],
+    }
+    if (str(entry.get("session_id")), text) in failed:
+        session["failed"] = True
     named = sorted(identifiers(text) & registers)
     if not named:
         return [audit.Entry(at, actor, "statement", department, None, None, session)]
@@ -110,8 +139,9 @@ def ingest(stack: Stack, conn: psycopg.Connection[Any], log_dir: Path | None = N
             complete = chunk[: chunk.rfind(b"\n") + 1]  # a line being written stays for next time
             if not complete:
                 continue
-            entries = [e for line in complete.decode("utf-8", "replace").splitlines()
-                       for e in _entries(line, registers, agreements)]  # fmt: skip
+            logged = _parse(complete.decode("utf-8", "replace").splitlines())
+            failed = _failed(logged)
+            entries = [e for entry in logged for e in _entries(entry, registers, agreements, failed)]
             head = audit.append(conn, entries) or head
             added += len(entries)
             conn.execute(
