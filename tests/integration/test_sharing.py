@@ -219,3 +219,21 @@ def test_each_department_gets_a_dictionary_of_exactly_its_shared_tables(stack: S
     assert re.findall(r"^## `(.+)`$", text, re.MULTILINE) == ["shared_health.master_person"]
     assert "| `resident_id_pseudonym` | Resident ID (GB 11643), normalised. | L4, general | keyed pseudonym" in text
     assert "public_security__residents" in text, "the quality of the feeds that supply it"
+
+
+def test_each_producer_gets_its_scorecard_and_quarantined_rows_in_its_outbox(stack: Stack, applied: Any) -> None:
+    from silobreak.sharing.producers import OUTBOX_BUCKET, deliver
+    from silobreak.stack.s3 import client
+
+    s3 = client(stack)
+    with connect(stack) as conn:
+        deliver(conn, s3, "public_security", TODAY)
+        again = deliver(conn, s3, "public_security", TODAY)
+        held = conn.execute("select count(*) from silobreak.quarantined_rows where feed = %s", (FEED,)).fetchone()
+    assert again == [], "nothing new: nothing delivered twice"
+    keys = [o.object_name for o in s3.list_objects(OUTBOX_BUCKET, f"public_security/quality/{TODAY}/", recursive=True)]
+    csv_key = next(k for k in keys if k.endswith(".csv"))
+    text = s3.get_object(OUTBOX_BUCKET, csv_key).read().decode("utf-8-sig")
+    assert held is not None and len(text.strip().splitlines()) == held[0] + 1
+    scorecard = s3.get_object(OUTBOX_BUCKET, next(k for k in keys if k.endswith(".md"))).read().decode()
+    assert "| public_security__residents | " in scorecard and "most frequent problems" in scorecard

@@ -147,3 +147,25 @@ def freshness() -> None:
         state = "[red]breached" if f.breached else "[green]ok"
         table.add_row(f.agreement, f.dataset, age, str(f.max_age_hours), state)
     stdout().print(table)
+
+
+@app.command("scorecards")
+def scorecards(
+    department: Annotated[str | None, typer.Argument(help="One producing department; all if omitted.")] = None,
+) -> None:
+    """Deliver each source department its quality scorecard and quarantined rows (s3://outbox/<dept>/quality/)."""
+    from silobreak.sharing.producers import OUTBOX_BUCKET, deliver, producers
+    from silobreak.stack.s3 import client
+    from silobreak.warehouse import connect, ensure_platform_schema
+
+    stack = current_stack()
+    known = producers()
+    if department is not None and department not in known:
+        raise SilobreakError(f"no feed contract of department {department!r}", hint=f"departments: {', '.join(known)}")
+    s3 = client(stack)
+    with connect(stack) as conn:
+        ensure_platform_schema(conn)
+        for name in [department] if department else sorted(known):
+            written = deliver(conn, s3, name, date.today())
+            where = f"s3://{OUTBOX_BUCKET}/{name}/quality/{date.today()}/"
+            console.print(f"{name}: {len(written)} new file(s) in {where}" if written else f"{name}: up to date")
