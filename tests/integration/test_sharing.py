@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -12,8 +13,10 @@ from typing import Any
 import psycopg
 import pytest
 
+from silobreak.runs import AirflowClient
 from silobreak.settings import SOURCES_DB, WAREHOUSE_DB, Stack
 from silobreak.sharing.apply import ApplyResult, login_password, login_role, pseudonym
+from silobreak.sharing.dags import SHARING_DAG_ID
 from silobreak.sharing.service import apply_agreements
 from silobreak.warehouse import connect
 
@@ -101,12 +104,30 @@ def department(stack: Stack, name: str, database: str = WAREHOUSE_DB) -> psycopg
     return psycopg.connect(dsn, autocommit=True)
 
 
+def pause_sharing_dag(airflow: AirflowClient, paused: bool) -> None:
+    """While these tests apply their own agreements, the sharing DAG (which master-data builds of other
+    tests trigger) must not re-apply the repository's."""
+    airflow.wait_for_dag(SHARING_DAG_ID)
+    airflow._call("PATCH", f"/dags/{SHARING_DAG_ID}", json={"is_paused": paused})
+    deadline = time.monotonic() + 300
+    while paused and time.monotonic() < deadline:
+        runs = airflow._call("GET", f"/dags/{SHARING_DAG_ID}/dagRuns", params={"state": ["queued", "running"]})
+        if not runs["dag_runs"]:
+            return
+        time.sleep(1)
+
+
 @pytest.fixture(scope="module")
 def applied(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, ApplyResult]]:
     ensure_master_person(stack)
-    directory = write_agreements(tmp_path_factory.mktemp("agreements"), AGREEMENTS)
-    result = apply_agreements(stack, TODAY, str(directory), actor="test")
-    yield directory, result
+    airflow = AirflowClient(stack)
+    pause_sharing_dag(airflow, True)
+    try:
+        directory = write_agreements(tmp_path_factory.mktemp("agreements"), AGREEMENTS)
+        result = apply_agreements(stack, TODAY, str(directory), actor="test")
+        yield directory, result
+    finally:
+        pause_sharing_dag(airflow, False)
 
 
 def master(stack: Stack, query: str) -> list[tuple[Any, ...]]:
