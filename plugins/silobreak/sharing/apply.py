@@ -143,7 +143,7 @@ def _masked(column: ColumnClass, ref: sql.Composable) -> sql.Composable:
     if kind == "date":
         return sql.SQL("date_trunc('year', {})::date").format(ref)
     if kind == "text":
-        return sql.SQL("sharing.mask_text({})").format(ref)
+        return sql.SQL("sharing.mask_text({})").format(text)
     return sql.SQL("null::{}").format(sql.SQL(_safe_type(kind)))
 
 
@@ -261,6 +261,20 @@ def _applied_row(file: AgreementFile, dataset: Dataset, now: datetime) -> tuple[
         a.start, a.end, json.dumps(columns), json.dumps(row_filter) if row_filter else None,
         a.freshness.max_age_hours if a.freshness else None, _digest(file), now,
     )  # fmt: skip
+
+
+def _author(file: AgreementFile) -> str | None:
+    """Who last committed the agreement file (git), if it is in a repository."""
+    import subprocess
+
+    try:
+        done = subprocess.run(
+            ["git", "log", "-1", "--format=%an <%ae> %h", "--", file.path.name],
+            cwd=file.path.parent, capture_output=True, text=True, timeout=10, check=False,
+        )  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None
 
 
 def _changes(

@@ -21,6 +21,7 @@ from typing import Any
 
 import psycopg
 
+from silobreak.errors import SilobreakError
 from silobreak.settings import WAREHOUSE_DB, Stack
 from silobreak.sharing import audit
 from silobreak.sharing.apply import LOGIN_SUFFIX, ROLE_PREFIX
@@ -122,6 +123,12 @@ def _entries(
 def ingest(stack: Stack, conn: psycopg.Connection[Any], log_dir: Path | None = None) -> int:
     """Append the reads logged since the last ingestion; returns how many entries were added."""
     log_dir = log_dir or Postgres(stack).statement_log_dir
+    setting = conn.execute("select current_setting('log_destination')").fetchone()
+    if setting is None or "jsonlog" not in setting[0]:
+        raise SilobreakError(
+            "the stack's PostgreSQL does not write its JSON statement log, so reads could not be audited",
+            hint="restart the stack once (silobreak down, then silobreak up) to turn it on",
+        )
     added = 0
     with conn.transaction():
         audit.ensure_audit_schema(conn)
