@@ -84,18 +84,20 @@ def append(conn: psycopg.Connection[Any], entries: list[Entry]) -> tuple[int, st
     conn.execute("select pg_advisory_xact_lock(hashtext('silobreak.audit_append'))")
     last = conn.execute("select seq, hash from audit.log order by seq desc limit 1").fetchone()
     seq, prev = (last[0], last[1]) if last else (0, GENESIS)
+    rows = []
+    for entry in entries:
+        seq += 1
+        detail = entry.detail_text()
+        fields = (entry.actor, entry.action, entry.department, entry.dataset, entry.purpose)
+        digest = entry_hash(seq, prev, entry.at, fields, detail)
+        rows.append((seq, entry.at, *fields, detail, prev, digest))
+        prev = digest
     with conn.cursor() as cur:
-        for entry in entries:
-            seq += 1
-            detail = entry.detail_text()
-            fields = (entry.actor, entry.action, entry.department, entry.dataset, entry.purpose)
-            digest = entry_hash(seq, prev, entry.at, fields, detail)
-            cur.execute(
-                "insert into audit.log (seq, at, actor, action, department, dataset, purpose, detail, prev_hash, hash) "
-                "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                (seq, entry.at, *fields, detail, prev, digest),
-            )
-            prev = digest
+        cur.executemany(
+            "insert into audit.log (seq, at, actor, action, department, dataset, purpose, detail, prev_hash, hash) "
+            "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            rows,
+        )
     return seq, prev
 
 

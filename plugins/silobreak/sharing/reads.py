@@ -48,7 +48,7 @@ def identifiers(statement: str) -> set[str]:
 
 
 def _at(entry: dict[str, Any]) -> datetime:
-    return datetime.strptime(entry["timestamp"].replace(" UTC", " +0000"), "%Y-%m-%d %H:%M:%S.%f %z")
+    return datetime.fromisoformat(str(entry["timestamp"]).replace(" UTC", "+00:00"))  # log_timezone is UTC
 
 
 def _in_force(conn: psycopg.Connection[Any]) -> dict[tuple[str, str], dict[str, Any]]:
