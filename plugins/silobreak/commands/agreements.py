@@ -69,7 +69,9 @@ def list_(on: OnOption = None) -> None:
             values = a.row_filter.in_ or a.row_filter.starts_with or []
             rows = f"{a.row_filter.column} {'in' if a.row_filter.in_ else 'starts with'} {', '.join(map(str, values))}"
         state = "[green]in force" if a.active(today) else ("[red]ended" if a.end < today else "[yellow]not started")
-        table.add_row(a.id, a.consumer, a.dataset, shared, rows, f"{a.start} .. {a.end}", state, a.purpose.strip())
+        purpose = " ".join(a.purpose.split())
+        purpose = purpose if len(purpose) <= 60 else purpose[:59] + "…"
+        table.add_row(a.id, a.consumer, a.dataset, shared, rows, f"{a.start} .. {a.end}", state, purpose)
     stdout().print(table)
 
 
