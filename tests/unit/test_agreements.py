@@ -148,3 +148,17 @@ def test_derived_columns_inherit_their_sources_sensitivity() -> None:
         for c in load_contracts()
     ]
     assert load_catalog(contracts=contracts)["master_person"].columns["gender"].level == "L4"
+
+
+def test_agreements_in_force_become_dbt_exposures_of_their_register() -> None:
+    import yaml
+
+    from silobreak.sharing.dictionary import dbt_exposures
+
+    files = load_agreements()
+    doc = yaml.safe_load(dbt_exposures(files, TODAY))
+    assert doc["version"] == 2
+    assert {e["name"] for e in doc["exposures"]} == {f.agreement.id for f in files if f.agreement.active(TODAY)}
+    health = next(e for e in doc["exposures"] if e["name"] == "health__master_person")
+    assert health["depends_on"] == ["ref('master_person')"] and health["owner"] == {"name": "health"}
+    assert yaml.safe_load(dbt_exposures(files, date(2030, 1, 1)))["exposures"] == [], "ended: no longer a consumer"

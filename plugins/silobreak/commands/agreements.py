@@ -171,3 +171,24 @@ def scorecards(
             written = deliver(conn, s3, name, date.today())
             where = f"s3://{OUTBOX_BUCKET}/{name}/quality/{date.today()}/"
             console.print(f"{name}: {len(written)} new file(s) in {where}" if written else f"{name}: up to date")
+
+
+@app.command("exposures")
+def exposures(
+    out: Annotated[
+        str | None, typer.Option(help="Write to this file (e.g. dbt_project/models/marts/_sharing__exposures.yml).")
+    ] = None,
+    on: OnOption = None,
+) -> None:
+    """dbt exposures of the agreements in force (the consuming departments), for dbt docs and selection."""
+    from pathlib import Path
+
+    from silobreak.sharing.dictionary import dbt_exposures
+    from silobreak.sharing.model import load_agreements
+
+    text = dbt_exposures(load_agreements(), _today(on))
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        console.print(f"wrote {out}")
+    else:
+        stdout().print(text, markup=False, highlight=False)
