@@ -44,9 +44,10 @@ def main() -> None:
     agreements = {("health", "master_person"): {"agreement": "health__master_person", "purpose": "bench",
                                                 "columns": [], "row_filter": None}}  # fmt: skip
     started = time.perf_counter()
-    parsed = _parse(log_lines(n))
+    logins = {"dept_health_svc": "health"}
+    parsed = _parse(log_lines(n), logins)
     failed = _failed(parsed)
-    entries = [e for p in parsed for e in _entries(p, {"master_person"}, agreements, failed)]
+    entries = [e for p in parsed for e in _entries(p, logins, {"master_person"}, agreements, failed)]
     parse_s = time.perf_counter() - started
     with connect(stack) as conn:
         audit.ensure_audit_schema(conn)

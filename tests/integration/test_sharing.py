@@ -59,6 +59,11 @@ AGREEMENTS = {
         columns:
           - {name: person_name, access: masked}
         """,
+    "logins/health.yml": """
+        department: health
+        users:
+          - {name: wang_li, person: 王丽 (immunisation office)}
+        """,
     "market_regulation__master_person.yml": """
         consumer: market_regulation
         dataset: master_person
@@ -89,17 +94,18 @@ def ensure_master_person(stack: Stack) -> None:
 
 def write_agreements(directory: Path, files: dict[str, str]) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
-    for old in directory.glob("*.yml"):
+    for old in directory.glob("**/*.yml"):
         old.unlink()
     for name, text in files.items():
+        (directory / name).parent.mkdir(parents=True, exist_ok=True)
         (directory / name).write_text(textwrap.dedent(text), encoding="utf-8")
     return directory
 
 
-def department(stack: Stack, name: str, database: str = WAREHOUSE_DB) -> psycopg.Connection[Any]:
+def department(stack: Stack, name: str, database: str = WAREHOUSE_DB, user: str = "svc") -> psycopg.Connection[Any]:
     dsn = (
         f"host={stack.host} port={stack.port('postgres')} dbname={database} "
-        f"user={login_role(name)} password={login_password(stack, name)}"
+        f"user={login_role(name, user)} password={login_password(stack, name, user)}"
     )
     return psycopg.connect(dsn, autocommit=True)
 
@@ -258,3 +264,18 @@ def test_each_producer_gets_its_scorecard_and_quarantined_rows_in_its_outbox(sta
     assert held is not None and len(text.strip().splitlines()) == held[0] + 1
     scorecard = s3.get_object(OUTBOX_BUCKET, next(k for k in keys if k.endswith(".md"))).read().decode()
     assert "| public_security__residents | " in scorecard and "most frequent problems" in scorecard
+
+
+def test_personal_logins_read_as_their_department_and_lose_access_when_removed(stack: Stack, applied: Any) -> None:
+    with department(stack, "health", user="wang_li") as conn:
+        assert conn.execute("select count(*) from master_person").fetchone() != (0,)
+        assert "permission denied" in denied(conn, "select * from master.master_person")
+    directory = applied[0]
+    (directory / "logins" / "health.yml").write_text("department: health\nusers: []\n", encoding="utf-8")
+    try:
+        apply_agreements(stack, TODAY, str(directory), actor="test")
+        with pytest.raises(psycopg.OperationalError, match="not permitted to log in"):
+            department(stack, "health", user="wang_li").close()
+    finally:
+        write_agreements(directory, AGREEMENTS)
+        apply_agreements(stack, TODAY, str(directory), actor="test")

@@ -162,3 +162,18 @@ def test_agreements_in_force_become_dbt_exposures_of_their_register() -> None:
     health = next(e for e in doc["exposures"] if e["name"] == "health__master_person")
     assert health["depends_on"] == ["ref('master_person')"] and health["owner"] == {"name": "health"}
     assert yaml.safe_load(dbt_exposures(files, date(2030, 1, 1)))["exposures"] == [], "ended: no longer a consumer"
+
+
+def test_personal_logins_are_plain_names_per_department(tmp_path: Path) -> None:
+    from silobreak.sharing.model import load_logins
+
+    (tmp_path / "logins").mkdir()
+    path = tmp_path / "logins" / "health.yml"
+    path.write_text("department: health\nusers:\n  - {name: wang_li, person: 王丽}\n", encoding="utf-8")
+    assert load_logins(tmp_path) == {"health": ["wang_li"]}
+    path.write_text('department: health\nusers:\n  - {name: "x; drop role y", person: 王丽}\n', encoding="utf-8")
+    with pytest.raises(SilobreakError, match=r"health\.yml:3: users\.0\.name: String"):
+        load_logins(tmp_path)
+    path.write_text("department: health\nusers:\n  - {name: svc, persn: 王丽}\n", encoding="utf-8")
+    with pytest.raises(SilobreakError, match="did you mean 'person'"):
+        load_logins(tmp_path)

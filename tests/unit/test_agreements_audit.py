@@ -9,6 +9,7 @@ from silobreak.sharing.audit import GENESIS, entry_hash
 from silobreak.sharing.reads import _entries, _failed, _parse, identifiers
 
 REGISTERS = {"master_person", "master_legal_entity"}
+LOGINS = {"dept_health_svc": "health", "dept_health_wang_li": "health"}
 AGREEMENTS = {("health", "master_person"): {"agreement": "health__master_person", "purpose": "vaccination",
                                             "columns": [], "row_filter": None}}  # fmt: skip
 
@@ -29,13 +30,15 @@ def test_a_statement_naming_a_register_is_a_read_with_the_purpose_in_force() -> 
     lines = [logged("statement: select * from Master_Person where gender = 'F'"),
              logged("execute <unnamed>: select count(*) from master_person"),
              logged("statement: select 1"),
+             logged("statement: select gender from master_person", user="dept_health_wang_li"),
              logged("statement: select * from master_person", user="silobreak"),
              logged("connection authorized: user=dept_health_svc")]  # fmt: skip
-    parsed = _parse(lines)
-    entries = [e for p in parsed for e in _entries(p, REGISTERS, AGREEMENTS, _failed(parsed))]
+    parsed = _parse(lines, LOGINS)
+    entries = [e for p in parsed for e in _entries(p, LOGINS, REGISTERS, AGREEMENTS, _failed(parsed))]
     assert [(e.action, e.dataset, e.purpose) for e in entries] == [
         ("read", "master_person", "vaccination"), ("read", "master_person", "vaccination"),
-        ("statement", None, None)]  # fmt: skip
+        ("statement", None, None), ("read", "master_person", "vaccination")]  # fmt: skip
+    assert entries[-1].actor == "dept_health_wang_li" and entries[-1].department == "health"
     assert entries[0].actor == "dept_health_svc" and entries[0].department == "health"
     assert entries[0].at == datetime(2026, 11, 26, 13, 39, 8, 223000, tzinfo=UTC)
 
@@ -44,8 +47,8 @@ def test_a_statement_that_failed_is_marked_failed() -> None:
     text = "select * from shared_civil_affairs.master_person"
     denied = logged("permission denied for schema shared_civil_affairs", error_severity="ERROR", statement=text)
     lines = [logged(f"statement: {text}"), denied]
-    parsed = _parse(lines)
-    [entry] = [e for p in parsed for e in _entries(p, REGISTERS, AGREEMENTS, _failed(parsed))]
+    parsed = _parse(lines, LOGINS)
+    [entry] = [e for p in parsed for e in _entries(p, LOGINS, REGISTERS, AGREEMENTS, _failed(parsed))]
     assert entry.detail is not None and entry.detail["failed"] is True
 
 

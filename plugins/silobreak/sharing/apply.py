@@ -34,7 +34,7 @@ from silobreak.sharing.policy import grants, problems
 FUNCTIONS_SCHEMA = "sharing"
 PRIVATE_SCHEMA = "sharing_private"
 ROLE_PREFIX = "dept_"
-LOGIN_SUFFIX = "_svc"
+SERVICE_USER = "svc"
 
 PLATFORM_DDL = """
 create schema if not exists sharing;
@@ -98,8 +98,8 @@ def department_role(department: str) -> str:
     return f"{ROLE_PREFIX}{department}"
 
 
-def login_role(department: str) -> str:
-    return f"{ROLE_PREFIX}{department}{LOGIN_SUFFIX}"
+def login_role(department: str, user: str = SERVICE_USER) -> str:
+    return f"{ROLE_PREFIX}{department}_{user}"
 
 
 def shared_schema(department: str) -> str:
@@ -110,9 +110,9 @@ def _derive(stack: Stack, label: str) -> bytes:
     return hmac.new(stack.credentials.sharing_secret.encode(), label.encode(), hashlib.sha256).digest()
 
 
-def login_password(stack: Stack, department: str) -> str:
-    """The department service login's password, derived from the stack's secret (never stored)."""
-    return _derive(stack, f"login:{login_role(department)}").hex()[:32]
+def login_password(stack: Stack, department: str, user: str = SERVICE_USER) -> str:
+    """A department login's password, derived from the stack's secret (never stored)."""
+    return _derive(stack, f"login:{login_role(department, user)}").hex()[:32]
 
 
 def pseudonym_key(stack: Stack) -> bytes:
@@ -219,25 +219,46 @@ def _existing_departments(conn: psycopg.Connection[Any]) -> set[str]:
     return {r[0] for r in rows}
 
 
-def _ensure_roles(conn: psycopg.Connection[Any], stack: Stack, department: str) -> None:
-    group, login = sql.Identifier(department_role(department)), sql.Identifier(login_role(department))
+def _ensure_roles(conn: psycopg.Connection[Any], stack: Stack, department: str, users: list[str]) -> None:
+    """The group role, the service login and the personal logins; logins no longer listed lose access."""
+    group_name = department_role(department)
+    group = sql.Identifier(group_name)
+    wanted = {login_role(department, user): user for user in [SERVICE_USER, *users]}
     exists = {r[0] for r in conn.execute("select rolname from pg_roles where rolname = any(%s)",
-                                          ([department_role(department), login_role(department)],))}  # fmt: skip
-    if department_role(department) not in exists:
+                                          ([group_name, *wanted],))}  # fmt: skip
+    if group_name not in exists:
         conn.execute(sql.SQL("create role {} nologin").format(group))
-    if login_role(department) not in exists:
-        conn.execute(sql.SQL("create role {} login").format(login))
-    conn.execute(
-        sql.SQL("alter role {} with login inherit password {}").format(
-            login, sql.Literal(login_password(stack, department))
-        )
-    )
-    conn.execute(sql.SQL("grant {} to {}").format(group, login))
-    # every statement of the login goes to the server's JSON log, from which reads enter the audit chain;
-    # log_statement is a superuser setting, so the department cannot turn it off
-    conn.execute(sql.SQL("alter role {} set log_statement = 'all'").format(login))
-    conn.execute(sql.SQL("alter role {} set search_path = {}").format(login, sql.Identifier(shared_schema(department))))
     conn.execute(sql.SQL("grant connect on database {} to {}").format(sql.Identifier(WAREHOUSE_DB), group))
+    for name, user in wanted.items():
+        login = sql.Identifier(name)
+        if name not in exists:
+            conn.execute(sql.SQL("create role {} login").format(login))
+        password = sql.Literal(login_password(stack, department, user))
+        conn.execute(sql.SQL("alter role {} with login inherit password {}").format(login, password))
+        conn.execute(sql.SQL("grant {} to {}").format(group, login))
+        # every statement of the login goes to the server's JSON log, from which reads enter the audit chain;
+        # log_statement is a superuser setting, so the department cannot turn it off
+        conn.execute(sql.SQL("alter role {} set log_statement = 'all'").format(login))
+        conn.execute(
+            sql.SQL("alter role {} set search_path = {}").format(login, sql.Identifier(shared_schema(department)))
+        )
+    for (stale,) in conn.execute(
+        "select m.rolname from pg_auth_members a join pg_roles g on g.oid = a.roleid "
+        "join pg_roles m on m.oid = a.member where g.rolname = %s and m.rolname <> all(%s)",
+        (group_name, list(wanted)),
+    ).fetchall():
+        conn.execute(sql.SQL("revoke {} from {}").format(group, sql.Identifier(stale)))
+        conn.execute(sql.SQL("alter role {} nologin").format(sql.Identifier(stale)))
+
+
+def department_logins(conn: psycopg.Connection[Any]) -> dict[str, str]:
+    """Login role -> department, for every login that is a member of a department's group role."""
+    rows = conn.execute(
+        "select m.rolname, substr(g.rolname, %s) from pg_auth_members a join pg_roles g on g.oid = a.roleid "
+        "join pg_roles m on m.oid = a.member where g.rolname like %s and not g.rolcanlogin and m.rolcanlogin",
+        (len(ROLE_PREFIX) + 1, ROLE_PREFIX.replace("_", r"\_") + "%"),
+    ).fetchall()
+    return {r[0]: r[1] for r in rows}
 
 
 def _master_columns(conn: psycopg.Connection[Any], dataset: str) -> set[str] | None:
@@ -331,6 +352,7 @@ def apply(
     catalog: dict[str, Dataset],
     today: date,
     actor: str | None = None,
+    logins: dict[str, list[str]] | None = None,
 ) -> ApplyResult:
     """Make the grants say exactly what the agreements in force say, in one transaction, and record
     every agreement change and revocation in the audit chain."""
@@ -355,10 +377,11 @@ def apply(
         before = {r[0]: r for r in conn.execute("select agreement, sha256, consumer, dataset, purpose "
                                                 "from sharing_private.applied")}  # fmt: skip
         in_force = [f for f in files if f.agreement.active(today)]
-        departments = sorted(_existing_departments(conn) | {f.agreement.consumer for f in files})
+        logins = logins or {}
+        departments = sorted(_existing_departments(conn) | {f.agreement.consumer for f in files} | set(logins))
         conn.execute("delete from sharing_private.applied")
         for department in departments:
-            _ensure_roles(conn, stack, department)
+            _ensure_roles(conn, stack, department, logins.get(department, []))
             schema = sql.Identifier(shared_schema(department))
             conn.execute(sql.SQL("drop schema if exists {} cascade").format(schema))
             mine = [f for f in in_force if f.agreement.consumer == department]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -26,8 +26,12 @@ DEPARTMENT = r"^[a-z][a-z0-9_]{0,39}$"
 """Short enough that the department's role names (``dept_<name>_svc``) stay within Postgres's 63 bytes."""
 IDENTIFIER = r"^[a-z][a-z0-9_]{0,62}$"
 
+USER = r"^[a-z][a-z0-9_]{0,16}$"
+"""A personal login's name: with ``dept_<department>_`` in front it still fits in 63 bytes."""
+
 Access = Literal["clear", "masked", "pseudonym"]
 Name = Annotated[str, Field(pattern=IDENTIFIER)]
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class _Strict(BaseModel):
@@ -99,6 +103,26 @@ class Agreement(_Strict):
         return self.start <= on <= self.end
 
 
+class LoginUser(_Strict):
+    name: str = Field(pattern=USER, description="the login is dept_<department>_<name>")
+    person: str = Field(min_length=2, max_length=200, description="who uses it (name and office)")
+
+
+class Logins(_Strict):
+    """``agreements/logins/<department>.yml``: the department's personal logins, besides its service
+    login ``dept_<department>_svc``; each reads exactly what the department's agreements allow."""
+
+    department: str = Field(pattern=DEPARTMENT)
+    users: list[LoginUser] = Field(max_length=200)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Logins:
+        names = [u.name for u in self.users]
+        if "svc" in names or len(set(names)) != len(names):
+            raise ValueError("user names must be unique and not 'svc' (the service login)")
+        return self
+
+
 class AgreementFile(BaseModel):
     """An agreement with where it came from, so later checks can name the file and line."""
 
@@ -124,21 +148,23 @@ _MODELS: dict[str, type[BaseModel]] = {
 }
 
 
-def _allowed_here(loc: tuple[int | str, ...]) -> list[str]:
-    model: type[BaseModel] = Agreement
+def _allowed_here(loc: tuple[int | str, ...], root: type[BaseModel] = Agreement) -> list[str]:
+    model: type[BaseModel] = root
     for part in loc[:-1]:
+        if part == "users":
+            model = LoginUser
         if isinstance(part, str) and part in _MODELS:
             model = _MODELS[part]
     return [field.alias or name for name, field in model.model_fields.items()]
 
 
-def _describe(err: Any) -> str:
+def _describe(err: Any, root: type[BaseModel] = Agreement) -> str:
     loc = tuple(err["loc"])
     where = ".".join(str(p) for p in loc) or "(top level)"
     if err["type"] == "extra_forbidden":
         import difflib
 
-        allowed = _allowed_here(loc)
+        allowed = _allowed_here(loc, root)
         close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         return f"{where}: unknown field; " + (
             f"did you mean '{close[0]}'?" if close else f"allowed: {', '.join(allowed)}"
@@ -161,6 +187,10 @@ def _refuse_aliases(text: str, source: str) -> None:
 
 def parse_agreement(text: str, source: str) -> tuple[Agreement, Any]:
     """Check an agreement's structure; returns it with its YAML node tree (for line numbers)."""
+    return _parse(text, source, Agreement)
+
+
+def _parse(text: str, source: str, model: type[ModelT]) -> tuple[ModelT, Any]:
     if len(text.encode()) > MAX_FILE_BYTES:
         raise SilobreakError(
             f"{source}: {len(text.encode()):,} bytes is too big for an agreement (at most {MAX_FILE_BYTES:,})",
@@ -170,11 +200,11 @@ def parse_agreement(text: str, source: str) -> tuple[Agreement, Any]:
     data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader (libyaml's when present)
     root = yaml.compose(text, Loader=_LOADER)
     try:
-        return Agreement.model_validate(data), root
+        return model.model_validate(data), root
     except ValidationError as exc:
-        lines = [f"  {source}:{_line_of(root, tuple(e['loc'])) or '?'}: {_describe(e)}" for e in exc.errors()]
+        lines = [f"  {source}:{_line_of(root, tuple(e['loc'])) or '?'}: {_describe(e, model)}" for e in exc.errors()]
         raise SilobreakError(
-            f"{source}: the agreement is not valid:\n" + "\n".join(lines),
+            f"{source}: not valid:\n" + "\n".join(lines),
             hint="see docs/sharing.md for every field",
         ) from exc
 
@@ -203,3 +233,18 @@ def load_agreements(directory: Path = AGREEMENTS_DIR) -> list[AgreementFile]:
     if errors:
         raise SilobreakError("\n".join(errors), hint="see docs/sharing.md for every field")
     return files
+
+
+def load_logins(directory: Path = AGREEMENTS_DIR) -> dict[str, list[str]]:
+    """Personal logins per department, from ``logins/<department>.yml`` beside the agreements."""
+    logins: dict[str, list[str]] = {}
+    for path in sorted((directory / "logins").glob("*.yml")):
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise SilobreakError(f"{path}: {path.stat().st_size:,} bytes is too big for a list of logins")
+        found, _ = _parse(path.read_text(encoding="utf-8"), str(path), Logins)
+        if path.stem != found.department:
+            raise SilobreakError(
+                f"{path}: the file is named after its department", hint=f"rename it to {found.department}.yml"
+            )
+        logins[found.department] = [u.name for u in found.users]
+    return logins

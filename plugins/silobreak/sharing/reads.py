@@ -24,7 +24,7 @@ import psycopg
 from silobreak.errors import SilobreakError
 from silobreak.settings import WAREHOUSE_DB, Stack
 from silobreak.sharing import audit
-from silobreak.sharing.apply import LOGIN_SUFFIX, ROLE_PREFIX
+from silobreak.sharing.apply import department_logins
 from silobreak.stack.postgres import Postgres
 
 STATE_DDL = """
@@ -34,7 +34,6 @@ create table if not exists audit.ingested (
 );
 comment on table audit.ingested is 'How far each server log file has been read into audit.log.';
 """
-_LOGIN = re.compile(rf"^{ROLE_PREFIX}([a-z][a-z0-9_]*){LOGIN_SUFFIX}$")
 _STATEMENT = re.compile(r"^(?:statement|execute [^:]*): (.*)$", re.DOTALL)
 _WORD = re.compile(r'"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*)')
 
@@ -62,14 +61,14 @@ def _in_force(conn: psycopg.Connection[Any]) -> dict[tuple[str, str], dict[str, 
     return {(r[0], r[1]): {"agreement": r[2], "purpose": r[3], "columns": r[4], "row_filter": r[5]} for r in rows}
 
 
-def _parse(lines: list[str]) -> list[dict[str, Any]]:
+def _parse(lines: list[str], logins: dict[str, str]) -> list[dict[str, Any]]:
     parsed = []
     for line in lines:
         try:
             entry = json.loads(line)
         except json.JSONDecodeError:
             continue
-        if isinstance(entry, dict) and _LOGIN.match(str(entry.get("user", ""))):
+        if isinstance(entry, dict) and entry.get("user") in logins:
             parsed.append(entry)
     return parsed
 
@@ -85,17 +84,18 @@ def _failed(entries: list[dict[str, Any]]) -> set[tuple[str, str]]:
 
 def _entries(
     entry: dict[str, Any],
+    logins: dict[str, str],
     registers: set[str],
     agreements: dict[tuple[str, str], dict[str, Any]],
     failed: set[tuple[str, str]],
 ) -> list[audit.Entry]:
-    login = _LOGIN.match(str(entry.get("user", "")))
-    if login is None or entry.get("dbname") != WAREHOUSE_DB or entry.get("error_severity") != "LOG":
+    department = logins.get(str(entry.get("user")))
+    if department is None or entry.get("dbname") != WAREHOUSE_DB or entry.get("error_severity") != "LOG":
         return []
     statement = _STATEMENT.match(str(entry.get("message", "")))
     if statement is None:
         return []
-    department, text = login.group(1), statement.group(1)
+    text = statement.group(1)
     at, actor = _at(entry), str(entry["user"])
     session: dict[str, Any] = {
         "session": entry.get("session_id"),
@@ -136,6 +136,7 @@ def ingest(stack: Stack, conn: psycopg.Connection[Any], log_dir: Path | None = N
         conn.execute("select pg_advisory_xact_lock(hashtext('silobreak.audit_ingest'))")
         registers = {r[0] for r in conn.execute("select tablename from pg_tables where schemaname = 'master'")}
         agreements = _in_force(conn)
+        logins = department_logins(conn)
         positions = dict(conn.execute("select file, position from audit.ingested").fetchall())
         head = None
         for path in sorted(log_dir.glob("*.json")):
@@ -146,9 +147,9 @@ def ingest(stack: Stack, conn: psycopg.Connection[Any], log_dir: Path | None = N
             complete = chunk[: chunk.rfind(b"\n") + 1]  # a line being written stays for next time
             if not complete:
                 continue
-            logged = _parse(complete.decode("utf-8", "replace").splitlines())
+            logged = _parse(complete.decode("utf-8", "replace").splitlines(), logins)
             failed = _failed(logged)
-            entries = [e for entry in logged for e in _entries(entry, registers, agreements, failed)]
+            entries = [e for entry in logged for e in _entries(entry, logins, registers, agreements, failed)]
             head = audit.append(conn, entries) or head
             added += len(entries)
             conn.execute(

@@ -10,7 +10,7 @@ from silobreak.settings import Stack
 from silobreak.sharing import audit, freshness, reads
 from silobreak.sharing.apply import ApplyResult, apply, shared_schema
 from silobreak.sharing.catalog import MASTER_SCHEMA, load_catalog
-from silobreak.sharing.model import AGREEMENTS_DIR, AgreementFile, load_agreements
+from silobreak.sharing.model import AGREEMENTS_DIR, AgreementFile, load_agreements, load_logins
 from silobreak.warehouse import connect
 
 CONSUMER_NAMESPACE = "silobreak-consumers"
@@ -33,7 +33,8 @@ def apply_agreements(
     catalog = load_catalog()
     with connect(stack, autocommit=True) as conn:
         reads.ingest(stack, conn)
-        result = apply(stack, conn, files, catalog, today or date.today(), actor=actor)
+        logins = load_logins(Path(directory) if directory else AGREEMENTS_DIR)
+        result = apply(stack, conn, files, catalog, today or date.today(), actor=actor, logins=logins)
     _emit_lineage(stack, [f for f in files if f.agreement.id in result.granted], context)
     return result
 
