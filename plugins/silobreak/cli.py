@@ -9,6 +9,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from silobreak.commands import agreements as agreements_commands
+from silobreak.commands import audit as audit_commands
 from silobreak.commands import feed as feed_commands
 from silobreak.commands import governance
 from silobreak.commands import quarantine as quarantine_commands
@@ -224,6 +226,8 @@ def _print_status(name: str) -> None:
 
 app.add_typer(feed_commands.app, name="feed")
 app.add_typer(feed_commands.inbox_app, name="inbox")
+app.add_typer(agreements_commands.app, name="agreements")
+app.add_typer(audit_commands.app, name="audit")
 app.command()(governance.quality)
 app.command("data-docs")(governance.data_docs)
 app.add_typer(quarantine_commands.app, name="quarantine")

@@ -28,6 +28,9 @@ IDENTIFIER = r"^[a-z][a-z0-9_]{0,62}$"
 Sensitivity = Literal["L1", "L2", "L3", "L4"]
 """Personal-data grading: L1 not sensitive .. L4 sensitive (resident ID, health data)."""
 
+Grading = Literal["general", "important", "core"]
+"""National data grading (GB/T 43697-2024): general < important < core."""
+
 ColumnType = Literal["text", "integer", "numeric", "date", "timestamptz", "boolean"]
 Key = Annotated[str, Field(pattern=IDENTIFIER)]
 
@@ -100,6 +103,7 @@ class Column(_Strict):
     name: str = Field(pattern=IDENTIFIER)
     type: ColumnType
     sensitivity: Sensitivity
+    grading: Grading = Field(default="general", description="national grade: general, important or core")
     description: str
     maps_to: str | None = Field(
         default=None,

@@ -48,6 +48,8 @@ class Credentials:
     departments_api_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     airflow_jwt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     airflow_fernet_key: str = field(default_factory=lambda: _fernet_key())
+    sharing_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    """Derives the HMAC key of pseudonyms in shared views and the departments' login passwords."""
 
 
 def _fernet_key() -> str:

@@ -87,6 +87,7 @@ class Postgres:
         self.log.touch()
         if user:
             shutil.chown(self.log, user=user)
+        self._configure_statement_log(user)
         # a stale pid file from a killed server would stop pg_ctl; it is safe to drop when the port is free
         (self.data / "postmaster.pid").unlink(missing_ok=True)
         _run(
@@ -138,6 +139,34 @@ class Postgres:
                 "fsync = on\n"
                 "log_line_prefix = '%m [%p] %u@%d '\n"
             )
+
+    @property
+    def statement_log_dir(self) -> Path:
+        """Where the server writes its JSON log (``*.json``): the audit trail ingests department roles'
+        statements from it (``log_statement`` is set per role by ``silobreak agreements apply``)."""
+        return self.stack.dir / "logs" / "postgres"
+
+    def _configure_statement_log(self, user: str | None) -> None:
+        """JSON server log through the logging collector; also for clusters made by older versions."""
+        self.statement_log_dir.mkdir(parents=True, exist_ok=True)
+        if user:
+            shutil.chown(self.statement_log_dir, user=user)
+        (self.data / "silobreak_logging.conf").write_text(
+            "# written by silobreak on every start: the JSON log the audit trail reads\n"
+            "logging_collector = on\n"
+            "log_destination = 'stderr,jsonlog'\n"
+            f"log_directory = '{self.statement_log_dir}'\n"
+            "log_filename = 'postgresql-%Y%m%d.log'\n"
+            "log_rotation_age = 1d\n"
+            "log_rotation_size = 0\n"
+            "log_file_mode = 0640\n"
+            "log_timezone = 'UTC'\n"
+        )
+        conf = self.data / "postgresql.conf"
+        include = "include_if_exists = 'silobreak_logging.conf'"
+        if include not in conf.read_text():
+            with conf.open("a") as out:
+                out.write(f"\n{include}\n")
 
     def stop(self) -> bool:
         if not (self.data / "postmaster.pid").exists():
