@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 __all__ = ["DATE_PATTERNS", "MONTH_PATTERNS", "is_valid_date", "valid_dates"]
 
-_FOLD = str.maketrans({**{chr(0xFF10 + d): str(d) for d in range(10)}, "／": "/", "－": "-", "　": " "})
+_FOLD_PAIRS = (*((chr(0xFF10 + d), str(d)) for d in range(10)), ("／", "/"), ("－", "-"), ("\u3000", " "))
 
 _TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
 
@@ -65,17 +65,14 @@ def _parts(text: pa.Array, patterns: tuple[str, ...]) -> dict[str, np.ndarray]:
 
 
 def _folded(values: pd.Series) -> pa.Array:
-    """The values as an Arrow string array, full-width digits and separators folded, spaces trimmed.
-
-    Arrow's regular expressions (RE2) run in C++ but read only ASCII digits, so the few values that
-    are not ASCII are folded in Python first.
-    """
-    text = pa.array(values.astype(str).to_numpy(dtype=object), type=pa.string())
-    wide = np.flatnonzero(~pc.string_is_ascii(text).to_numpy(zero_copy_only=False))
-    if wide.size:
-        strings = text.to_numpy(zero_copy_only=False).copy()
-        strings[wide] = [v.translate(_FOLD) for v in strings[wide]]
-        text = pa.array(strings, type=pa.string())
+    """The values as an Arrow string array, full-width digits and separators folded, spaces trimmed
+    (Arrow's regular expressions, RE2 in C++, read only ASCII digits)."""
+    text = pa.array(values.astype(str), type=pa.string())
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    if not pc.all(pc.string_is_ascii(text)).as_py():
+        for wide, narrow in _FOLD_PAIRS:
+            text = pc.replace_substring(text, wide, narrow)
     return pc.utf8_trim_whitespace(text)
 
 
