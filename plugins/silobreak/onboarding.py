@@ -260,6 +260,10 @@ DESCRIPTIONS = {
     "expect_column_values_to_be_current_shenzhen_division_code": (
         "{column} holds current Shenzhen division codes (a retired code, such as 440301, only warns)"
     ),
+    "expect_column_values_to_be_valid_date": (
+        "{column} holds real calendar dates as departments write them (2024-01-05, 2024/01/05, 2024年1月5日, "
+        "20240105, full-width digits too): no month 13, no day 32, no 30 February"
+    ),
 }
 """How Data Docs explain silobreak's own expectations (GX renders a suite entry's ``description``)."""
 
@@ -273,7 +277,7 @@ def describe(expectation: dict[str, Any]) -> dict[str, Any]:
 
 
 def suite_for(contract: FeedContract, checks: dict[str, str] | None = None) -> dict[str, Any]:
-    """A starting suite: the contract's columns, the key present and unique, identifier checks."""
+    """A starting suite: the contract's columns, the key present and unique, identifier and date checks."""
     checks = checks or {}
     ordered = contract.source.kind == "postgres" or (
         contract.source.kind == "file_drop" and getattr(contract.source, "format", "") == "csv"
@@ -309,6 +313,15 @@ def suite_for(contract: FeedContract, checks: dict[str, str] | None = None) -> d
                     "type": "expect_column_values_to_be_valid_resident_id",
                     "kwargs": {"column": column.name},
                     "meta": {"check": "resident_id_valid"},
+                }
+            )
+    for column in contract.columns:
+        if column.type == "date":
+            expectations.append(
+                {
+                    "type": "expect_column_values_to_be_valid_date",
+                    "kwargs": {"column": column.name},
+                    "meta": {"check": "date_valid"},
                 }
             )
     for column in contract.columns:

@@ -4,6 +4,7 @@ Importing this package registers the expectations with Great Expectations, so su
 ``expectations/*.json`` can name them by type (``expect_column_values_to_be_valid_resident_id``).
 """
 
+from silobreak.expectations.dates import ExpectColumnValuesToBeValidDate as ExpectColumnValuesToBeValidDate
 from silobreak.expectations.identifiers import (
     ExpectColumnValuesToBeCurrentShenzhenDivisionCode,
     ExpectColumnValuesToBeKnownShenzhenDivisionCode,
