@@ -21,7 +21,7 @@ from silobreak.contracts import get_contract
 from silobreak.expectations import vectorised
 from silobreak.identifiers import division_code_status, is_valid_mobile, is_valid_resident_id
 from silobreak.pipeline.chunked_validation import validate_chunks
-from silobreak.pipeline.chunks import iter_frames
+from silobreak.pipeline.chunks import iter_frames, records_at
 from silobreak.pipeline.landing import Manifest
 from silobreak.pipeline.reading import BOMS, read_frame
 from silobreak.pipeline.validation import Outcome, validate
@@ -100,6 +100,9 @@ def test_the_residents_register_validates_the_same_in_chunks(residents_csv) -> N
     assert whole.warnings == {"division_code:division_code_current": 1}
     for rows in (500, 499, 1200):
         _assert_same(validate_chunks(contract, "b", iter_frames(manifest, io.BytesIO(data), rows)), whole)
+    frame = read_frame(manifest, data)
+    held = dict(records_at(iter_frames(manifest, io.BytesIO(data), 500), whole.reasons_by_row))
+    assert held == {n: frame.iloc[n].to_dict() for n in whole.reasons_by_row}
 
 
 @pytest.mark.parametrize(

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from typing import IO, Any
 
+import numpy as np
 import pandas as pd
 
 from silobreak.errors import SilobreakError
@@ -140,3 +141,12 @@ def iter_frames(manifest: Manifest, stream: IO[bytes], rows: int = DEFAULT_CHUNK
             f"in {manifest.encoding}: {exc}",
             hint="check the contract's source.format / source.encoding against the file the department sent",
         ) from exc
+
+
+def records_at(frames: Iterable[pd.DataFrame], rows: Collection[int]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(position, record) of the given rows, in batch order, from a second pass over the chunks:
+    which rows to quarantine is only known once the last chunk was validated (duplicates)."""
+    wanted = np.fromiter(rows, dtype=np.int64, count=len(rows))
+    for frame in frames:
+        for position in frame.index[np.isin(frame.index.to_numpy(), wanted)]:
+            yield int(position), frame.loc[position].to_dict()
