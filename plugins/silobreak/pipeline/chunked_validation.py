@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -200,6 +201,21 @@ def _suites(
     return suite_json, schema, rows, unique
 
 
+@contextmanager
+def _without_fingerprints() -> Iterator[None]:
+    """Great Expectations hashes every batch frame under 1 GB (by its shallow size) for a
+    fingerprint in the batch markers, which silobreak never reads; on chunks of strings that hash
+    was a third of the validation time. Raising the threshold skips it while chunks run."""
+    from great_expectations.execution_engine import pandas_execution_engine as engine
+
+    threshold = engine.HASH_THRESHOLD
+    engine.HASH_THRESHOLD = 0
+    try:
+        yield
+    finally:
+        engine.HASH_THRESHOLD = threshold
+
+
 def _columns_of(config: dict[str, Any]) -> list[str]:
     kwargs = config["kwargs"]
     return [kwargs[k] for k in ("column", "column_A", "column_B") if kwargs.get(k)]
@@ -245,8 +261,9 @@ def validate_chunks(contract: FeedContract, batch_id: str, chunks: Iterable[pd.D
         columns = [str(c) for c in chunk.columns]
         row_count += len(chunk)
         suite = first_suite if number == 0 else rows_suite
-        batch = batch_definition.get_batch(batch_parameters={"dataframe": chunk})
-        result = batch.validate(suite, result_format={"result_format": "COMPLETE"}).to_json_dict()  # type: ignore[no-untyped-call]
+        with _without_fingerprints():
+            batch = batch_definition.get_batch(batch_parameters={"dataframe": chunk})
+            result = batch.validate(suite, result_format={"result_format": "COMPLETE"}).to_json_dict()  # type: ignore[no-untyped-call]
         for item in result["results"]:
             config = item["expectation_config"]
             tallies.setdefault(position[config["id"]], _Tally(config)).add(item)
