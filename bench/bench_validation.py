@@ -28,19 +28,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from silobreak.city.residents import RECORD_COLUMNS
+
 BLOCK = 250_000
-COLUMNS = (
-    "person_no",
-    "name",
-    "gender",
-    "birth_date",
-    "id_card_no",
-    "division_code",
-    "registered_address",
-    "household_no",
-    "phone",
-    "updated_at",
-)
+COLUMNS = RECORD_COLUMNS  # the department's schema, as the feed contract names it
 
 
 def generate(path: Path, rows: int, seed: int) -> float:
