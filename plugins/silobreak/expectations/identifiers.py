@@ -21,7 +21,8 @@ from great_expectations.expectations.metrics.map_metric_provider.column_map_metr
     ColumnMapMetricProvider,
 )
 
-from silobreak.identifiers import division_code_status, is_valid_credit_code, is_valid_mobile
+from silobreak.expectations.vectorised import division_statuses_in, valid_mobiles
+from silobreak.identifiers import is_valid_credit_code
 
 _TAGS = {"tags": ["china", "identifiers"], "contributors": ["silobreak"]}
 
@@ -69,7 +70,7 @@ class ColumnValuesValidMobile(ColumnMapMetricProvider):
 
     @column_condition_partial(engine=PandasExecutionEngine)  # type: ignore[misc]
     def _pandas(cls, column: pd.Series, **_: Any) -> pd.Series:  # noqa: N805
-        return column.map(is_valid_mobile)
+        return valid_mobiles(column)
 
 
 class ExpectColumnValuesToBeValidMobile(ColumnMapExpectation):
@@ -88,7 +89,7 @@ class ColumnValuesKnownShenzhenDivision(ColumnMapMetricProvider):
 
     @column_condition_partial(engine=PandasExecutionEngine)  # type: ignore[misc]
     def _pandas(cls, column: pd.Series, **_: Any) -> pd.Series:  # noqa: N805
-        return column.map(lambda v: division_code_status(v) != "unknown")
+        return division_statuses_in(column, frozenset({"current", "retired"}))
 
 
 class ExpectColumnValuesToBeKnownShenzhenDivisionCode(ColumnMapExpectation):
@@ -105,7 +106,7 @@ class ColumnValuesCurrentShenzhenDivision(ColumnMapMetricProvider):
 
     @column_condition_partial(engine=PandasExecutionEngine)  # type: ignore[misc]
     def _pandas(cls, column: pd.Series, **_: Any) -> pd.Series:  # noqa: N805
-        return column.map(lambda v: division_code_status(v) == "current")
+        return division_statuses_in(column, frozenset({"current"}))
 
 
 class ExpectColumnValuesToBeCurrentShenzhenDivisionCode(ColumnMapExpectation):

@@ -20,7 +20,7 @@ from great_expectations.expectations.metrics.map_metric_provider.column_pair_map
     ColumnPairMapMetricProvider,
 )
 
-from silobreak.identifiers import gender_from_resident_id, is_valid_resident_id, normalise_resident_id
+from silobreak.expectations.vectorised import genders_match_resident_ids, valid_resident_ids
 
 
 class ColumnValuesValidResidentId(ColumnMapMetricProvider):
@@ -30,7 +30,7 @@ class ColumnValuesValidResidentId(ColumnMapMetricProvider):
 
     @column_condition_partial(engine=PandasExecutionEngine)  # type: ignore[misc]
     def _pandas(cls, column: pd.Series, **_: Any) -> pd.Series:  # noqa: N805 - GX passes the class
-        return column.map(is_valid_resident_id)
+        return valid_resident_ids(column)
 
 
 class ExpectColumnValuesToBeValidResidentId(ColumnMapExpectation):
@@ -74,18 +74,6 @@ class ExpectColumnValuesToBeValidResidentId(ColumnMapExpectation):
     }
 
 
-def _gender_matches(resident_id: Any, gender: Any) -> bool:
-    """True unless both are readable and disagree (a missing or malformed ID is other checks' job)."""
-    normalised = normalise_resident_id(resident_id) if isinstance(resident_id, str) else None
-    if not normalised or not is_valid_resident_id(normalised) or not isinstance(gender, str):
-        return True
-    coded = _GENDER_CODES.get(gender.strip().upper())
-    return coded is None or coded == gender_from_resident_id(normalised)
-
-
-_GENDER_CODES = {"男": "M", "M": "M", "MALE": "M", "1": "M", "女": "F", "F": "F", "FEMALE": "F", "2": "F"}
-
-
 class ColumnPairGenderMatchesResidentId(ColumnPairMapMetricProvider):
     """Row-level metric: does the gender column agree with the ID's 17th digit (odd male, even female)?"""
 
@@ -102,7 +90,7 @@ class ColumnPairGenderMatchesResidentId(ColumnPairMapMetricProvider):
 
     @column_pair_condition_partial(engine=PandasExecutionEngine)  # type: ignore[misc,untyped-decorator]
     def _pandas(cls, column_A: pd.Series, column_B: pd.Series, **_: Any) -> pd.Series:  # noqa: N805, N803
-        return pd.Series([_gender_matches(a, b) for a, b in zip(column_A, column_B, strict=True)], index=column_A.index)
+        return genders_match_resident_ids(column_A, column_B)
 
 
 class ExpectColumnPairValuesGenderToMatchResidentId(ColumnPairMapExpectation):
