@@ -65,3 +65,9 @@ def test_xlsx() -> None:
 def test_a_wrong_encoding_says_what_to_check() -> None:
     with pytest.raises(SilobreakError, match=r"source\.encoding"):
         read_frame(manifest("csv", "utf-8"), csv_bytes("gbk"))
+
+
+def test_a_line_separator_inside_a_json_string_is_not_a_new_record() -> None:
+    lines = [json.dumps({"name": "王\u2028小明", "id_card_no": "x"}, ensure_ascii=False), json.dumps({"name": "b"})]
+    frame = read_frame(manifest("jsonl"), "\n".join(lines).encode())
+    assert frame["name"].tolist() == ["王\u2028小明", "b"]

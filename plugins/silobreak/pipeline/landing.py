@@ -21,11 +21,12 @@ import io
 import json
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 import psycopg
@@ -131,6 +132,47 @@ def read_batch(s3: Minio, manifest: Manifest) -> bytes:
             hint="the landing bucket was changed outside silobreak; restore the object from backup",
         )
     return data
+
+
+class _CheckedStream(io.RawIOBase):
+    """The landed object as a stream that hashes what it gives out (see :func:`open_batch`)."""
+
+    def __init__(self, response: Any, manifest: Manifest) -> None:
+        self._response, self._manifest = response, manifest
+        self._digest = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._response.read(len(buffer))
+        self._digest.update(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+    def verify(self) -> None:
+        while self.read(1 << 20):  # hash what the reader left unread
+            pass
+        if self._digest.hexdigest() != self._manifest.sha256:
+            raise SilobreakError(
+                f"landed object {LANDING_BUCKET}/{self._manifest.data_key} does not match its manifest's sha256",
+                hint="the landing bucket was changed outside silobreak; restore the object from backup",
+            )
+
+
+@contextmanager
+def open_batch(s3: Minio, manifest: Manifest) -> Iterator[IO[bytes]]:
+    """The landed bytes as a stream, for reading a batch in chunks without holding it. The sha256 is
+    checked when the reader is done: a damaged object raises before anything read from it is kept."""
+    response = s3.get_object(LANDING_BUCKET, manifest.data_key)
+    stream = _CheckedStream(response, manifest)
+    try:
+        buffered = io.BufferedReader(stream, buffer_size=1 << 20)
+        yield buffered
+        stream.verify()
+    finally:
+        response.close()
+        response.release_conn()
 
 
 @dataclass(frozen=True)

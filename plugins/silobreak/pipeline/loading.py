@@ -7,7 +7,7 @@ validation put them there.)
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -40,10 +40,11 @@ def load_batch(
     conn: psycopg.Connection[Any],
     contract: FeedContract,
     batch_id: str,
-    frame: pd.DataFrame,
+    frames: Iterable[pd.DataFrame],
     held: Collection[int],
 ) -> int:
-    """Write every row but the held ones (by position in the batch) to raw; returns how many."""
+    """Write every row but the held ones to raw, chunk by chunk; returns how many. Each frame's
+    index is the rows' position in the batch (as :func:`silobreak.pipeline.chunks.iter_frames` gives)."""
     raw = sql.SQL("{}.{}").format(sql.Identifier(contract.raw_schema), sql.Identifier(contract.raw_table))
     columns = [*contract.column_names, "_batch_id", "_row_number"]
     loaded = 0
@@ -52,12 +53,13 @@ def load_batch(
         ensure_raw_table(conn, contract)
         conn.execute(sql.SQL("delete from {} where _batch_id = %s").format(raw), (batch_id,))
         copy_sql = sql.SQL("copy {} ({}) from stdin").format(raw, sql.SQL(", ").join(map(sql.Identifier, columns)))
-        values = frame.reindex(columns=contract.column_names)
         with conn.cursor() as cur, cur.copy(copy_sql) as copy:
-            for number, row in enumerate(values.itertuples(index=False, name=None)):
-                if number not in held:
-                    copy.write_row([*row, batch_id, number])
-                    loaded += 1
+            for frame in frames:
+                values = frame.reindex(columns=contract.column_names)
+                for number, row in zip(frame.index, values.itertuples(index=False, name=None), strict=True):
+                    if number not in held:
+                        copy.write_row([*row, batch_id, int(number)])
+                        loaded += 1
         conn.execute(
             "update silobreak.batches set status = 'loaded', loaded_at = clock_timestamp() "
             "where feed = %s and batch_id = %s",

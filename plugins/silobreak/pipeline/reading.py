@@ -46,7 +46,8 @@ def read_frame(manifest: Manifest, data: bytes) -> pd.DataFrame:
                 sep=manifest.delimiter,
             )
         elif manifest.format == "jsonl":
-            records = [json.loads(line) for line in data.decode(manifest.encoding).splitlines() if line.strip()]
+            # split on newlines only: str.splitlines would also break on U+2028 inside a JSON string
+            records = [json.loads(line) for line in data.decode(manifest.encoding).split("\n") if line.strip()]
             frame = pd.DataFrame.from_records(records)
         elif manifest.format == "xlsx":
             frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl")

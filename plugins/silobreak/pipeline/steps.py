@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import io
 import json
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
+import numpy as np
 from minio import Minio
 from openlineage.client.facet_v2 import data_quality_assertions_dataset as dqa
 from openlineage.client.facet_v2 import data_quality_metrics_input_dataset as dqm
@@ -23,8 +25,7 @@ from psycopg.types.json import Jsonb
 from silobreak.contracts import FeedContract, get_contract
 from silobreak.errors import SilobreakError
 from silobreak.lineage import emit
-from silobreak.pipeline import data_docs, decisions, landing, loading, validation
-from silobreak.pipeline.reading import read_frame
+from silobreak.pipeline import chunked_validation, chunks, data_docs, decisions, landing, loading, validation
 from silobreak.settings import LANDING_BUCKET, QUARANTINE_BUCKET, Stack, current_stack
 from silobreak.stack.s3 import client as s3_client
 from silobreak.warehouse import connect, ensure_platform_schema
@@ -129,9 +130,29 @@ def _put_lines(s3: Minio, bucket: str, key: str, lines: list[str]) -> None:
     s3.put_object(bucket, key, io.BytesIO(data), len(data), content_type="application/json")
 
 
-def _read(s3: Minio, contract: FeedContract, batch_id: str) -> tuple[landing.Manifest, pd.DataFrame]:
-    manifest = landing.read_manifest(s3, contract, batch_id)
-    return manifest, read_frame(manifest, landing.read_batch(s3, manifest))
+@dataclass
+class _Profile:
+    """Per-column counts gathered while the batch streams by (for the dataQualityMetrics facet)."""
+
+    nulls: Counter[str] = field(default_factory=Counter)
+    present: Counter[str] = field(default_factory=Counter)
+
+
+def _held_records(
+    s3: Minio, manifest: landing.Manifest, rows: dict[int, list[str]]
+) -> tuple[dict[int, dict[str, Any]], _Profile]:
+    """Second pass over the batch: the records of the held rows (known only once every chunk was
+    validated, since duplicates span chunks), and each column's null and value counts."""
+    records: dict[int, dict[str, Any]] = {}
+    profile = _Profile()
+    wanted = np.fromiter(rows, dtype=np.int64, count=len(rows))
+    with landing.open_batch(s3, manifest) as stream:
+        for frame in chunks.iter_frames(manifest, stream):
+            profile.nulls.update({str(c): int(n) for c, n in frame.isna().sum().items()})
+            profile.present.update({str(c): int(n) for c, n in frame.notna().sum().items()})
+            for position in frame.index[np.isin(frame.index.to_numpy(), wanted)]:
+                records[int(position)] = frame.loc[position].to_dict()
+    return records, profile
 
 
 def validate_batch(feed: str, batch_id: str, context: Context = None, stack: Stack | None = None) -> dict[str, Any]:
@@ -148,10 +169,12 @@ def validate_batch(feed: str, batch_id: str, context: Context = None, stack: Sta
         parent=emit.airflow_parent(context),
         description=f"Validate {feed} with the expectation suite {contract.suite}",
     ) as run:
-        _, frame = _read(s3, contract, batch_id)
-        outcome = validation.validate(contract, batch_id, frame)
+        manifest = landing.read_manifest(s3, contract, batch_id)
+        with landing.open_batch(s3, manifest) as stream:
+            outcome = chunked_validation.validate_chunks(contract, batch_id, chunks.iter_frames(manifest, stream))
+        records, profile = _held_records(s3, manifest, outcome.reasons_by_row)
         rows = [
-            json.dumps({"row": n, "record": frame.iloc[n].to_dict(), "reasons": reasons}, ensure_ascii=False)
+            json.dumps({"row": n, "record": records[n], "reasons": reasons}, ensure_ascii=False)
             for n, reasons in outcome.reasons_by_row.items()
         ]
         _put_lines(s3, QUARANTINE_BUCKET, f"{prefix}/{QUARANTINE_FILE}", rows)
@@ -167,8 +190,8 @@ def validate_batch(feed: str, batch_id: str, context: Context = None, stack: Sta
             )
             gate = outcome.gate_failures(contract)
             run.outputs = [_quarantine(contract), emit.warehouse_dataset(stack, "silobreak", "quarantined_rows")]
-            run.input_facets[landed["name"]] = _quality_facets(outcome, frame)
-            _record_outcome(conn, contract, outcome, frame, gate)
+            run.input_facets[landed["name"]] = _quality_facets(outcome, profile)
+            _record_outcome(conn, contract, outcome, records, gate)
         data_docs.publish(stack, contract, batch_id, outcome.results, outcome.statistics)
         if gate:
             raise SilobreakError(
@@ -203,7 +226,11 @@ def _recent_volumes(conn: Connection[Any], feed: str, batch_id: str) -> list[int
 
 
 def _record_outcome(
-    conn: Connection[Any], contract: FeedContract, outcome: validation.Outcome, frame: pd.DataFrame, gate: list[str]
+    conn: Connection[Any],
+    contract: FeedContract,
+    outcome: validation.Outcome,
+    records: dict[int, dict[str, Any]],
+    gate: list[str],
 ) -> None:
     """Ledger, results and held rows of one validation, replaced as a whole in one transaction."""
     key = (contract.feed, outcome.batch_id)
@@ -237,11 +264,11 @@ def _record_outcome(
             cur.executemany(
                 "insert into silobreak.quarantined_rows (feed, batch_id, row_number, record, reasons) "
                 "values (%s, %s, %s, %s, %s)",
-                [(*key, n, Jsonb(frame.iloc[n].to_dict()), reasons) for n, reasons in outcome.reasons_by_row.items()],
+                [(*key, n, Jsonb(records[n]), reasons) for n, reasons in outcome.reasons_by_row.items()],
             )
 
 
-def _quality_facets(outcome: validation.Outcome, frame: pd.DataFrame) -> dict[str, Any]:
+def _quality_facets(outcome: validation.Outcome, profile: _Profile) -> dict[str, Any]:
     assertions = []
     for item in outcome.results:
         config = item["expectation_config"]
@@ -255,10 +282,8 @@ def _quality_facets(outcome: validation.Outcome, frame: pd.DataFrame) -> dict[st
             )
         )
     metrics = {
-        str(column): dqm.ColumnMetrics(
-            nullCount=int(frame[column].isna().sum()), count=float(frame[column].notna().sum())
-        )
-        for column in frame.columns
+        column: dqm.ColumnMetrics(nullCount=profile.nulls[column], count=float(profile.present[column]))
+        for column in profile.present
     }
     return {
         "dataQualityAssertions": dqa.DataQualityAssertionsDatasetFacet(assertions=assertions),
@@ -296,9 +321,10 @@ def load_batch(feed: str, batch_id: str, context: Context = None, stack: Stack |
                     hint="run the validate step first; a rejected or superseded batch is never loaded",
                 )
             released = decisions.released_rows(conn, feed, batch_id)
-            _, frame = _read(s3, contract, batch_id)
-            with conn.transaction():
-                loaded = loading.load_batch(conn, contract, batch_id, frame, quarantined - released)
+            manifest = landing.read_manifest(s3, contract, batch_id)
+            with conn.transaction(), landing.open_batch(s3, manifest) as stream:
+                frames = chunks.iter_frames(manifest, stream)
+                loaded = loading.load_batch(conn, contract, batch_id, frames, quarantined - released)
                 superseded = decisions.supersede(conn, contract, batch_id)
             held = len(quarantined - released)
         raw = emit.warehouse_dataset(stack, contract.raw_schema, contract.raw_table, emit.contract_facets(contract))
