@@ -74,33 +74,49 @@ def resolve(
             links.append((1.0, a, b, "review_accepted"))
     links.sort(key=lambda x: -x[0])
 
+    # governance's "not the same person" keeps the two records out of one cluster
+    rejected: dict[str, set[str]] = {}
+    for (a, b), same in decisions.items():
+        if not same:
+            rejected.setdefault(a, set()).add(b)
+            rejected.setdefault(b, set()).add(a)
     cluster: dict[str, str] = {u: f"id:{t}" for u, t in trusted.items() if t}
+    members: dict[str, set[str]] = {}
+    for u, key in cluster.items():
+        members.setdefault(key, set()).add(u)
+
+    def join(records: list[str], key: str) -> bool:
+        if any(rejected.get(r, set()) & members.get(key, set()) for r in records):
+            return False
+        for r in records:
+            cluster[r] = key
+        members.setdefault(key, set()).update(records)
+        return True
+
     method: dict[str, tuple[str, float | None, str]] = {u: ("resident_id", None, "valid resident ID") for u in cluster}
     # a record without a trusted ID joins the ID cluster it matches best (links are best first)
     for p, a, b, how in links:
         for mine, other in ((a, b), (b, a)):
-            if mine not in cluster and trusted.get(other):
-                cluster[mine] = cluster[other]
+            if mine not in cluster and trusted.get(other) and join([mine], cluster[other]):
                 method[mine] = (how, p, f"matched {other}")
     # the rest form groups among themselves; a group joins the cluster its best link points to
     forest = _UnionFind()
     for p, a, b, how in links:
-        if a not in cluster and b not in cluster:
+        if a not in cluster and b not in cluster and not rejected.get(a, set()) & {b}:
             forest.union(a, b)
             method.setdefault(a, (how, p, f"matched {b}"))
             method.setdefault(b, (how, p, f"matched {a}"))
-    joins: dict[str, str] = {}
+    groups: dict[str, list[str]] = {}
+    for u in trusted:
+        if u not in cluster:
+            groups.setdefault(forest.find(u), []).append(u)
     for p, a, b, how in links:
         for mine, other in ((a, b), (b, a)):
-            if mine not in cluster and other in cluster:
-                root = forest.find(mine)
-                if root not in joins:
-                    joins[root] = cluster[other]
-                    method[mine] = (how, p, f"matched {other}")
+            if mine not in cluster and other in cluster and join(groups[forest.find(mine)], cluster[other]):
+                method[mine] = (how, p, f"matched {other}")
     rows = []
     for u in features["unique_id"]:
-        root = forest.find(u)
-        key = cluster.get(u) or joins.get(root) or f"rec:{root}"
+        key = cluster.get(u) or f"rec:{forest.find(u)}"
         how, p, reason = method.get(u, ("singleton", None, "no match above the link threshold"))
         rows.append((u, key, how, p, reason))
     assignment = pd.DataFrame(rows, columns=["unique_id", "cluster_key", "method", "match_probability", "reason"])

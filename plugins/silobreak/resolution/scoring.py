@@ -4,6 +4,7 @@ the pipeline never sees the truth)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 
@@ -52,3 +53,39 @@ def pairwise(predicted: pd.Series, truth: pd.Series) -> PairwiseScore:
         true=_pairs(frame.groupby("t").size()),
         correct=_pairs(frame.groupby(["p", "t"]).size()),
     )
+
+
+def truth_column(columns: list[str], role: str) -> str | None:
+    """The truth column naming the person of a (feed, role): ``<role>_person_id``, else the feed's
+    only person column (``person_id``, ``legal_representative_person_id``)."""
+    if role and f"{role}_person_id" in columns:
+        return f"{role}_person_id"
+    persons = [c for c in columns if c.endswith("person_id")]
+    return "person_id" if "person_id" in persons else (persons[0] if len(persons) == 1 else None)
+
+
+def true_persons(truth_dir: Path, keys: pd.DataFrame) -> pd.Series:
+    """The true person of each (source_feed, source_record, source_role) in ``keys``, from the city's
+    truth files (``<truth_dir>/<feed>/<date>.parquet``, the latest day wins); index: record key."""
+    from silobreak.resolution.features import record_key
+
+    out = []
+    for (feed, role), group in keys.groupby(["source_feed", "source_role"]):
+        files = sorted((truth_dir / str(feed)).glob("*.parquet"))
+        if not files:
+            continue
+        truth = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+        key = truth.columns[0]
+        column = truth_column(list(truth.columns), str(role))
+        if column is None:
+            continue
+        truth = truth.drop_duplicates(key, keep="last")
+        truth = truth.set_index(truth[key].astype(str))[column]
+        records = group["source_record"].astype(str)
+        out.append(
+            pd.Series(
+                truth.reindex(records).to_numpy(),
+                index=[record_key(str(feed), r, str(role)) for r in records],
+            )
+        )
+    return pd.concat(out) if out else pd.Series(dtype=object)

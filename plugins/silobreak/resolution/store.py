@@ -213,7 +213,24 @@ def write_events(
     return len(rows)
 
 
-def decide(conn: psycopg.Connection[Any], record_l: str, record_r: str, *, accept: bool, by: str, note: str | None) -> bool:
+def queue_decision(
+    conn: psycopg.Connection[Any], record_a: str, record_b: str, *, accept: bool, by: str, note: str | None
+) -> None:
+    """Record a decision on any pair, queued or not (governance may split an automatic link)."""
+    a, b = (record_a, record_b) if record_a <= record_b else (record_b, record_a)
+    conn.execute(
+        "insert into resolution.person_review "
+        "(record_l, record_r, match_probability, status, first_queued, last_queued, decided_by, decided_at, note) "
+        "values (%s, %s, 0, %s, now(), now(), %s, now(), %s) "
+        "on conflict (record_l, record_r) do update set status = excluded.status, "
+        "decided_by = excluded.decided_by, decided_at = excluded.decided_at, note = excluded.note",
+        (a, b, "accepted" if accept else "rejected", by, note),
+    )
+
+
+def decide(
+    conn: psycopg.Connection[Any], record_l: str, record_r: str, *, accept: bool, by: str, note: str | None
+) -> bool:
     """Record governance's decision on a queued pair; False if no such pair is queued."""
     a, b = (record_l, record_r) if record_l <= record_r else (record_r, record_l)
     return (
