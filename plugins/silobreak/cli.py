@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from silobreak.commands import feed as feed_commands
-from silobreak.commands import governance
+from silobreak.commands import governance, review
 from silobreak.errors import SilobreakError
 from silobreak.settings import current_stack
 from silobreak.terminal import stderr, stdout
@@ -221,6 +221,7 @@ def _print_status(name: str) -> None:
 
 app.add_typer(feed_commands.app, name="feed")
 app.add_typer(feed_commands.inbox_app, name="inbox")
+app.add_typer(review.app, name="review")
 app.command()(governance.quality)
 app.command()(governance.lineage)
 

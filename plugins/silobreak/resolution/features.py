@@ -90,7 +90,9 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
         {
             "unique_id": [
                 record_key(f, r, role)
-                for f, r, role in zip(records["source_feed"], records["source_record"], records["source_role"], strict=True)
+                for f, r, role in zip(
+                    records["source_feed"], records["source_record"], records["source_role"], strict=True
+                )
             ]
         }
     )
@@ -103,7 +105,9 @@ def prepare(records: pd.DataFrame) -> pd.DataFrame:
     ]
     names = [normalise_name(v) for v in records["person_name"]]
     out["trusted_id"] = trusted
-    out["id_key"] = [t or unmasked_resident_id(v, b) for t, v, b in zip(trusted, records["resident_id"], births, strict=True)]
+    out["id_key"] = [
+        t or unmasked_resident_id(v, b) for t, v, b in zip(trusted, records["resident_id"], births, strict=True)
+    ]
     out["name_s"] = names
     out["name_py"] = [toneless_pinyin(n) for n in names]
     out["surname"] = [n[0] if n else None for n in names]

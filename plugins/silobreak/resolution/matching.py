@@ -83,6 +83,6 @@ def score_pairs(features: pd.DataFrame, *, review: float, seed: int = 1) -> pd.D
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("birth_date"))
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("mobile"))
     predictions = linker.inference.predict(threshold_match_probability=review)
-    pairs = predictions.as_pandas_dataframe()
+    pairs = predictions.as_pandas_dataframe()  # type: ignore[no-untyped-call]
     keep = pairs["trusted_id_l"].isna() | pairs["trusted_id_r"].isna()
     return pairs.loc[keep, ["unique_id_l", "unique_id_r", "match_probability"]].reset_index(drop=True)

@@ -72,13 +72,17 @@ def resolve_persons(
     run_id = str(uuid.uuid4())
     started = datetime.datetime.now(datetime.UTC)
     schema, table = store.PERSON_RECORDS
-    with emit.step(
-        stack,
-        JOB,
-        inputs=[emit.warehouse_dataset(stack, schema, table)],
-        parent=emit.airflow_parent(context),
-        description="Resolve departmental person records to master persons (resident ID, then Splink)",
-    ) as step, connect(stack) as conn, conn.transaction():
+    with (
+        emit.step(
+            stack,
+            JOB,
+            inputs=[emit.warehouse_dataset(stack, schema, table)],
+            parent=emit.airflow_parent(context),
+            description="Resolve departmental person records to master persons (resident ID, then Splink)",
+        ) as step,
+        connect(stack) as conn,
+        conn.transaction(),
+    ):
         store.ensure_schema(conn)
         conn.execute("select pg_advisory_xact_lock(hashtext('silobreak.resolution_run'))")
         records = store.read_person_records(conn)

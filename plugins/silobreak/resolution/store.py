@@ -114,11 +114,11 @@ def decisions(conn: psycopg.Connection[Any]) -> dict[Pair, bool]:
     return {(a, b): same for a, b, same in rows}
 
 
-def write_xref(conn: psycopg.Connection[Any], xref: pd.DataFrame, run_id: str, now: datetime.datetime) -> dict[str, int]:
+def write_xref(
+    conn: psycopg.Connection[Any], xref: pd.DataFrame, run_id: str, now: datetime.datetime
+) -> dict[str, int]:
     """Upsert the run's xref rows; records not delivered any more are retired. Returns counts."""
-    conn.execute(
-        "create temp table new_xref (like resolution.person_xref including defaults) on commit drop"
-    )
+    conn.execute("create temp table new_xref (like resolution.person_xref including defaults) on commit drop")
     columns = [
         "source_feed",
         "source_record",
@@ -167,9 +167,7 @@ def write_xref(conn: psycopg.Connection[Any], xref: pd.DataFrame, run_id: str, n
     return {"xref_upserted": changed, "xref_retired": retired}
 
 
-def write_review(
-    conn: psycopg.Connection[Any], review: pd.DataFrame, now: datetime.datetime
-) -> dict[str, int]:
+def write_review(conn: psycopg.Connection[Any], review: pd.DataFrame, now: datetime.datetime) -> dict[str, int]:
     """Queue the undecided pairs; pending pairs the model no longer proposes are withdrawn."""
     rows = [(a, b, float(p)) if a <= b else (b, a, float(p)) for a, b, p in review.itertuples(index=False)]
     conn.execute("create temp table new_review (record_l text, record_r text, p double precision) on commit drop")
