@@ -127,12 +127,49 @@ def person_records(city: City) -> tuple[pd.DataFrame, pd.Series]:
     return pd.concat(frames, ignore_index=True), pd.concat(truths)
 
 
+def _backend(name: str, prepared: pd.DataFrame) -> dict[str, object]:
+    if name == "duckdb":
+        return {}
+    from splink.internals.postgres.database_api import PostgresAPI
+    from sqlalchemy import create_engine
+
+    from silobreak.settings import WAREHOUSE_DB, current_stack
+
+    engine = create_engine(current_stack().url(WAREHOUSE_DB, "postgresql+psycopg"))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("create schema if not exists splink_bench")
+    prepared.loc[:, list(matching.MODEL_COLUMNS)].to_sql(
+        "person_features", engine, schema="splink_bench", if_exists="replace", index=False
+    )
+
+    class _PostgresAPI(PostgresAPI):  # type: ignore[misc]
+        """Splink registers frames through DuckDB's postgres extension, which it downloads at run
+        time (no network here), and its fallback misses that error: write with pandas instead."""
+
+        def _table_registration(self, input: object, table_name: str) -> None:
+            frame = input if isinstance(input, pd.DataFrame) else pd.DataFrame(input)
+            frame.to_sql(table_name, con=self._engine, schema=self._db_schema, index=False, if_exists="replace")
+
+    return {
+        "db_api": _PostgresAPI(engine, schema="splink_bench"),
+        "similarity": "levenshtein",
+        "table": "person_features",  # found through the search path: the backend schema
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--records", type=int, default=100_000, help="source records over all departments")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--link", type=float, default=matching.Thresholds.link)
     parser.add_argument("--review", type=float, default=matching.Thresholds.review)
+    parser.add_argument(
+        "--backend",
+        choices=["duckdb", "postgres"],
+        default="duckdb",
+        help="postgres: Splink's Postgres backend on the running stack's warehouse (SILOBREAK_STACK), "
+        "with Levenshtein for names since it has no Jaro-Winkler",
+    )
     args = parser.parse_args()
     scale = max(100, round(args.records / RECORDS_PER_RESIDENT))
     city = generate_city(scale, seed=args.seed, day=0)
@@ -142,7 +179,7 @@ def main() -> None:
     prepared = features.prepare(records)
     timings["features_s"] = time.perf_counter() - started
     started = time.perf_counter()
-    pairs = matching.score_pairs(prepared, review=args.review)
+    pairs = matching.score_pairs(prepared, review=args.review, **_backend(args.backend, prepared))
     timings["splink_s"] = time.perf_counter() - started
     started = time.perf_counter()
     result = clusters.resolve(prepared, pairs, matching.Thresholds(link=args.link, review=args.review))
@@ -152,6 +189,7 @@ def main() -> None:
     print(
         json.dumps(
             {
+                "backend": args.backend,
                 "scale": scale,
                 "source_records": city.record_count,
                 "person_mentions": len(records),
