@@ -17,15 +17,17 @@ TEST_SCALE = 1500
 TEST_SEED = 11
 
 
-#: Run after the others: it lands every feed, which tests of a feed's first landing expect to do themselves.
-RUN_LAST = frozenset({"test_quality_accuracy.py"})
+#: Run after the others, in this order: they land every feed (and master data the next day's files),
+#: while the tests of a feed's first landing expect to do that landing themselves.
+RUN_LAST = ("test_quality_accuracy.py", "test_master_data.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/integration/" in str(item.path).replace(os.sep, "/"):
             item.add_marker(pytest.mark.integration)
-    items.sort(key=lambda item: item.path.name in RUN_LAST)  # stable: the rest keep their order
+    last = {name: n + 1 for n, name in enumerate(RUN_LAST)}
+    items.sort(key=lambda item: last.get(item.path.name, 0))  # stable: the rest keep their order
 
 
 @pytest.fixture(scope="session")

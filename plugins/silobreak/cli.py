@@ -12,7 +12,7 @@ from rich.table import Table
 from silobreak.commands import agreements as agreements_commands
 from silobreak.commands import audit as audit_commands
 from silobreak.commands import feed as feed_commands
-from silobreak.commands import governance
+from silobreak.commands import governance, review
 from silobreak.commands import quarantine as quarantine_commands
 from silobreak.errors import SilobreakError
 from silobreak.settings import current_stack
@@ -228,6 +228,7 @@ app.add_typer(feed_commands.app, name="feed")
 app.add_typer(feed_commands.inbox_app, name="inbox")
 app.add_typer(agreements_commands.app, name="agreements")
 app.add_typer(audit_commands.app, name="audit")
+app.add_typer(review.app, name="review")
 app.command()(governance.quality)
 app.command("data-docs")(governance.data_docs)
 app.add_typer(quarantine_commands.app, name="quarantine")

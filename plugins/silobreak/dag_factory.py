@@ -2,8 +2,10 @@
 
 - One DAG per feed (``<department>__<entity>``): extract → validate → load. Its load task updates
   the feed's raw table, an Airflow Asset named like the table's OpenLineage dataset.
-- ``master_data``: scheduled on those Assets (any feed's new rows), runs ``dbt build`` to refresh
-  staging and the master registers, which are Assets in turn for what follows (publishing).
+- ``master_data``: scheduled on those Assets (any feed's new rows): ``dbt build`` of staging and
+  the person union, entity resolution (``resolve``: the xref of every person record to its master
+  id), then ``dbt build`` of the registers and their history snapshots; the registers are Assets
+  in turn for what follows (publishing).
 
 DAG files stay a few lines (``dags/feeds.py``). Only the YAML contracts are read at parse time;
 the steps' heavy imports (pandas, Great Expectations, dbt) happen inside the tasks.
@@ -23,7 +25,7 @@ from silobreak.settings import WAREHOUSE_DB, current_stack
 
 START_DATE = datetime(2026, 1, 1)
 MASTER_DAG_ID = "master_data"
-MASTER_REGISTERS = ("master_person",)
+MASTER_REGISTERS = ("master_person", "master_legal_entity", "master_address", "master_licence")
 PLATFORM_OWNER = "data_office"
 
 
@@ -100,9 +102,10 @@ def feed_dag(contract: FeedContract) -> DAG:
 def master_dag(contracts: list[FeedContract]) -> DAG:
     @dag(
         dag_id=MASTER_DAG_ID,
-        description="Refresh staging and the master registers when any feed loads new rows",
-        doc_md="### Master data\n\nRuns `dbt build` (models and tests) whenever a feed's raw table changes: "
-        "staging per department, then the master registers in schema `master`.",
+        description="Refresh staging, resolve entities and rebuild the master registers when any feed loads new rows",
+        doc_md="### Master data\n\nWhenever a feed's raw table changes: `dbt build` of staging per department "
+        "and the person union; entity resolution into `resolution.person_xref` (review queue: "
+        "`silobreak review list`); `dbt build` of the registers in schema `master` and their history.",
         schedule=AssetAny(*(raw_asset(c) for c in contracts)),
         start_date=START_DATE,
         catchup=False,
@@ -111,14 +114,28 @@ def master_dag(contracts: list[FeedContract]) -> DAG:
         default_args=_default_args(PLATFORM_OWNER),
     )
     def master() -> None:
-        @task(outlets=[warehouse_asset("master", name) for name in MASTER_REGISTERS])
+        @task
         def build() -> dict[str, Any]:
-            """dbt build of every model, reported to OpenLineage per model (dbt-ol)."""
+            """dbt build of staging and the person union, reported to OpenLineage per model (dbt-ol)."""
             from silobreak.pipeline import transform
 
-            return transform.build(None, dict(get_current_context()))
+            return transform.build_before_resolution(dict(get_current_context()))
 
-        build()
+        @task(outlets=[warehouse_asset("resolution", "person_xref")])
+        def resolve() -> dict[str, Any]:
+            """Entity resolution of every person record (resident ID, then Splink); lineage job resolution.persons."""
+            from silobreak.resolution.run import resolve_persons
+
+            return resolve_persons(context=dict(get_current_context()))
+
+        @task(outlets=[warehouse_asset("master", name) for name in MASTER_REGISTERS])
+        def build_registers() -> dict[str, Any]:
+            """dbt build of the registers from the xref, their tests, and the history snapshots."""
+            from silobreak.pipeline import transform
+
+            return transform.build_registers(dict(get_current_context()))
+
+        build() >> resolve() >> build_registers()
 
     return master()
 

@@ -410,57 +410,99 @@ def staging_yml(contract: FeedContract) -> dict[Path, str]:
     return {sources_path: sources, folder / f"_{dept}__models.yml": models}
 
 
-def _staging_mappings(contract: FeedContract) -> dict[str, str]:
-    """Which staging column supplies which attribute (``maps_to`` in the staging model's yml, where
-    the model renamed columns; else the contract's own mapping, column names unchanged)."""
+def _staging_mappings(contract: FeedContract) -> list[tuple[str, str, str | None]]:
+    """Which staging column supplies which attribute: (column, maps_to, role) from ``meta`` in the
+    staging model's yml where the model renamed columns; else the contract's own mapping."""
     models = DBT_MODELS / "staging" / contract.department / f"_{contract.department}__models.yml"
     name = f"stg_{contract.department}__{contract.entity}"
     if models.exists():
         for model in (yaml.safe_load(models.read_text(encoding="utf-8")) or {}).get("models", []):
             if model.get("name") == name:
-                found = {
-                    col["meta"]["maps_to"]: col["name"]
+                found = [
+                    (col["name"], col["meta"]["maps_to"], col["meta"].get("role"))
                     for col in model.get("columns", [])
                     if (col.get("meta") or {}).get("maps_to")
-                }
+                ]
                 if found:
                     return found
-    return {col.maps_to: col.name for col in contract.columns if col.maps_to}
+    return [(col.name, col.maps_to, None) for col in contract.columns if col.maps_to]
+
+
+_ID_SUFFIXES = ("_id_card_no", "_resident_id", "_id_number", "_id_no", "_sfzh")
+
+
+def _role_of(id_column: str) -> str:
+    """husband_id_card_no -> husband: the prefix that the person's other columns share."""
+    for suffix in _ID_SUFFIXES:
+        if id_column.endswith(suffix):
+            return id_column[: -len(suffix)]
+    return id_column
+
+
+def person_roles(contract: FeedContract) -> dict[str, dict[str, str]]:
+    """The persons a record names, by role, each with its attribute -> staging column. A record
+    with one resident ID names one person (role ""); with several (a marriage: husband and wife),
+    each ID's prefix is the role, and the other person.* columns go to the role they start with
+    (``meta: role`` in the staging yml says it outright)."""
+    person = [
+        (c, attr.removeprefix("person."), role)
+        for c, attr, role in _staging_mappings(contract)
+        if attr.startswith("person.")
+    ]
+    ids = [c for c, attr, _ in person if attr == "resident_id"]
+    if not ids:
+        return {}
+    if len(ids) == 1:
+        roles: dict[str, dict[str, str]] = {"": {}}
+        for c, attr, _ in person:
+            roles[""].setdefault(attr, c)
+        return roles
+    roles = {}
+    for c, attr, role in person:
+        if attr == "resident_id":
+            roles.setdefault(role or _role_of(c), {})["resident_id"] = c
+    for c, attr, role in person:
+        owner = role or next((r for r in sorted(roles, key=len, reverse=True) if c.startswith(f"{r}_")), None)
+        if attr != "resident_id" and owner in roles:
+            roles[owner].setdefault(attr, c)
+    return roles
 
 
 def person_union_sql(contracts: Iterable[FeedContract]) -> str:
-    """Every feed that supplies a resident ID, as person records in one shape (generated file)."""
+    """Every person named with a resident ID column, one row per (record, role), in one shape
+    (generated file): a marriage gives two rows, husband and wife."""
     parts = []
     for c in contracts:
-        by_attr = _staging_mappings(c)
-        if "person.resident_id" not in by_attr:
-            continue
-        key = " || '|' || ".join(f"{k}::text" for k in c.source.keys)
-        fields = {
-            "resident_id": by_attr.get("person.resident_id"),
-            "person_name": by_attr.get("person.name"),
-            "gender": by_attr.get("person.gender"),
-            "birth_date": by_attr.get("person.birth_date"),
-            "mobile": by_attr.get("person.mobile"),
-            "source_updated_at": by_attr.get("record.updated_at", "loaded_at"),
-        }
-        casts = {"birth_date": "date", "source_updated_at": "timestamptz"}
-        cols = ",\n        ".join(
-            f"{src if src else 'null'}::{casts.get(attr, 'text')} as {attr}" for attr, src in fields.items()
-        )
-        ref = f"{{{{ ref('stg_{c.department}__{c.entity}') }}}}"
-        parts.append(
-            "    select\n"
-            f"        '{c.department}'::text as source_department,\n"
-            f"        '{c.feed}'::text as source_feed,\n"
-            f"        ({key})::text as source_record,\n"
-            "        batch_id as source_batch,\n"
-            f"        {cols}\n"
-            f"    from {ref}"
-        )
+        updated_at = next((col for col, attr, _ in _staging_mappings(c) if attr == "record.updated_at"), "loaded_at")
+        for role, by_attr in person_roles(c).items():
+            key = " || '|' || ".join(f"{k}::text" for k in c.source.keys)
+            fields = {
+                "resident_id": by_attr.get("resident_id"),
+                "person_name": by_attr.get("name"),
+                "gender": by_attr.get("gender"),
+                "birth_date": by_attr.get("birth_date"),
+                "mobile": by_attr.get("mobile"),
+                "address": by_attr.get("address"),
+                "source_updated_at": updated_at if updated_at == "loaded_at" else f"coalesce({updated_at}, loaded_at)",
+            }
+            casts = {"birth_date": "date", "source_updated_at": "timestamptz"}
+            cols = ",\n        ".join(
+                f"{src if src else 'null'}::{casts.get(attr, 'text')} as {attr}" for attr, src in fields.items()
+            )
+            ref = f"{{{{ ref('stg_{c.department}__{c.entity}') }}}}"
+            parts.append(
+                "    select\n"
+                f"        '{c.department}'::text as source_department,\n"
+                f"        '{c.feed}'::text as source_feed,\n"
+                f"        ({key})::text as source_record,\n"
+                f"        '{role}'::text as source_role,\n"
+                "        batch_id as source_batch,\n"
+                f"        {cols}\n"
+                f"    from {ref}"
+            )
     header = (
         "-- Generated by `silobreak feed new` / `silobreak feed sync` from the feed contracts' maps_to:\n"
-        "-- do not edit by hand. One row per departmental record that names a person by resident ID.\n"
+        "-- do not edit by hand. One row per person a departmental record names with a resident ID column.\n"
     )
     if not parts:
         return header + "select null::text as resident_id where false\n"

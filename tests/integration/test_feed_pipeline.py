@@ -75,7 +75,8 @@ def latest_batch(stack: Stack) -> tuple[str, int, int, int, str]:
 
 def test_every_task_of_the_dag_run_succeeded(first_run: dict[str, Any]) -> None:
     assert first_run["result"].tasks == {"extract": "success", "validate": "success", "load": "success"}
-    assert first_run["master"].tasks == {"build": "success"}
+    # master_data: dbt build of staging, entity resolution, dbt build of the registers
+    assert first_run["master"].tasks == {"build": "success", "resolve": "success", "build_registers": "success"}
 
 
 def test_the_batch_is_landed_with_a_manifest_that_matches_it(stack: Stack, first_run: dict[str, Any]) -> None:
@@ -200,7 +201,11 @@ def test_each_step_reports_lineage_with_standard_names(stack: Stack, first_run: 
         ).fetchone()
     assert row is not None
     dbt_command = row[0]
-    assert dbt_command["run"]["facets"]["parent"]["job"]["name"] == f"{MASTER_DAG_ID}.build"
+    assert dbt_command["run"]["facets"]["parent"]["job"]["name"] == f"{MASTER_DAG_ID}.build_registers"
+    resolve = complete["resolution.persons"]
+    assert resolve["inputs"][0]["name"] == "warehouse.intermediate.int_persons__unioned"
+    assert resolve["outputs"][0]["name"] == "warehouse.resolution.person_xref"
+    assert resolve["run"]["facets"]["parent"]["job"]["name"] == f"{MASTER_DAG_ID}.resolve"
 
 
 def test_rerunning_the_dag_gives_the_same_tables(stack: Stack, first_run: dict[str, Any]) -> None:

@@ -1,55 +1,79 @@
 {{ config(contract={'enforced': true}) }}
 
+-- One golden record per real person (人口库): the resolution step's clusters (resolution.person_xref),
+-- every attribute chosen by the survivorship rules in dbt_project.yml, with its provenance.
 with
 
-person_records as (
-
-    select * from {{ ref('int_persons__unioned') }}
-    where resident_id ~ '^[0-9]{17}[0-9X]$'
-
-),
-
--- deterministic resolution on the resident ID; survivorship: the household register (public
--- security) is the most trusted source of identity, then the most recently updated record
-ranked as (
+records as (
 
     select
-        *,
-        row_number() over (
-            partition by resident_id
-            order by
-                (source_department = 'public_security') desc,
-                source_updated_at desc nulls last,
-                source_feed,
-                source_record
-        ) as survivorship_rank
-
-    from person_records
+        master_person_id,
+        count(*) as record_count,
+        count(distinct source_department) as department_count,
+        bool_or(match_method = 'resident_id') as resolved_on_resident_id
+    from {{ ref('int_person_records__resolved') }}
+    group by master_person_id
 
 ),
 
-departments as (
+golden as (
 
-    select resident_id, count(distinct source_department) as department_count
-    from person_records
-    group by resident_id
+    select
+        master_person_id,
+        max(value) filter (where attribute = 'resident_id') as resident_id,
+        max(value) filter (where attribute = 'person_name') as person_name,
+        max(value) filter (where attribute = 'gender') as gender,
+        max(value) filter (where attribute = 'birth_date') as birth_date,
+        max(value) filter (where attribute = 'mobile') as mobile,
+        max(value) filter (where attribute = 'address') as address,
+        jsonb_object_agg(
+            attribute,
+            jsonb_build_object(
+                'department', source_department,
+                'feed', source_feed,
+                'record', source_record,
+                'role', source_role,
+                'batch', source_batch,
+                'updated_at', source_updated_at
+            )
+        ) as provenance
+    from {{ ref('master_person_provenance') }}
+    group by master_person_id
+
+),
+
+-- the record the person's identity comes from: the resident ID's, else the name's
+identity as (
+
+    select distinct on (master_person_id)
+        master_person_id, source_department, source_feed, source_record, source_batch, source_updated_at
+    from {{ ref('master_person_provenance') }}
+    where attribute in ('resident_id', 'person_name')
+    order by master_person_id, attribute = 'resident_id' desc
 
 )
 
 select
-    md5('master_person:' || ranked.resident_id)::uuid as master_person_id,
-    ranked.resident_id,
-    person_name,
-    gender,
-    birth_date,
-    mobile,
-    departments.department_count,
-    source_department,
-    source_feed,
-    source_record,
-    source_batch,
-    source_updated_at
+    records.master_person_id,
+    golden.resident_id,
+    golden.person_name,
+    golden.gender,
+    golden.birth_date::date as birth_date,
+    golden.mobile,
+    golden.address,
+    case when {{ address_district('golden.address') }} is not null
+        then md5('address:' || {{ address_district('golden.address') }} || '|' || {{ address_detail('golden.address') }})::uuid
+    end as master_address_id,
+    records.department_count,
+    records.record_count,
+    records.resolved_on_resident_id,
+    identity.source_department,
+    identity.source_feed,
+    identity.source_record,
+    identity.source_batch,
+    identity.source_updated_at,
+    coalesce(golden.provenance, '{}'::jsonb) as provenance
 
-from ranked
-inner join departments on departments.resident_id = ranked.resident_id
-where ranked.survivorship_rank = 1
+from records
+left join golden on golden.master_person_id = records.master_person_id
+left join identity on identity.master_person_id = records.master_person_id

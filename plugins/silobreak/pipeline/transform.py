@@ -96,13 +96,48 @@ def ensure_sources(stack: Stack) -> None:
             ensure_raw_table(conn, contract)
 
 
+#: What the master_data run builds before entity resolution: staging and the person union it reads.
+BEFORE_RESOLUTION = "path:models/staging int_persons__unioned"
+
+
 def build(
-    select: str | None = None, context: dict[str, Any] | None = None, stack: Stack | None = None
+    select: str | None = None,
+    context: dict[str, Any] | None = None,
+    stack: Stack | None = None,
+    exclude: str | None = None,
 ) -> dict[str, Any]:
-    """``dbt build`` (models and their tests) for a selection, reported to OpenLineage."""
+    """``dbt build`` (models, snapshots and their tests) for a selection, reported to OpenLineage."""
     stack = stack or current_stack()
     ensure_sources(stack)
-    args = ["build"] + (["--select", select] if select else [])
+    args = ["build"] + (["--select", select] if select else []) + (["--exclude", exclude] if exclude else [])
     output = dbt(args, stack=stack, context=context)
     summary = next((line for line in reversed(output.splitlines()) if "PASS=" in line), "")
-    return {"select": select or "all", "summary": summary.split("Done.")[-1].strip()}
+    return {"select": select or "all", "exclude": exclude, "summary": summary.split("Done.")[-1].strip()}
+
+
+def build_before_resolution(context: dict[str, Any] | None = None, stack: Stack | None = None) -> dict[str, Any]:
+    """Staging of every feed and the person union, with their tests."""
+    return build(BEFORE_RESOLUTION, context, stack)
+
+
+def build_registers(context: dict[str, Any] | None = None, stack: Stack | None = None) -> dict[str, Any]:
+    """Everything after resolution: resolved records, registers, their tests and the history snapshots."""
+    from silobreak.resolution.store import ensure_schema
+    from silobreak.warehouse import connect
+
+    stack = stack or current_stack()
+    with connect(stack) as conn, conn.transaction():
+        ensure_schema(conn)  # the registers read resolution.person_xref, empty before the first resolution
+    return build(None, context, stack, exclude=BEFORE_RESOLUTION)
+
+
+def refresh(context: dict[str, Any] | None = None, stack: Stack | None = None) -> dict[str, Any]:
+    """The whole master-data refresh outside Airflow: build, resolve, build the registers."""
+    from silobreak.resolution.run import resolve_persons
+
+    stack = stack or current_stack()
+    return {
+        "build": build_before_resolution(context, stack),
+        "resolve": resolve_persons(stack, context),
+        "build_registers": build_registers(context, stack),
+    }

@@ -10,9 +10,9 @@ renamed as (
 
     select
         nullif(trim(registration_no), '') as registration_no,
-        nullif(trim(husband_name), '') as husband_name,
+        {{ normalise_person_name('husband_name') }} as husband_name,
         {{ normalise_resident_id('husband_id_card_no') }} as husband_id_card_no,
-        nullif(trim(wife_name), '') as wife_name,
+        {{ normalise_person_name('wife_name') }} as wife_name,
         {{ normalise_resident_id('wife_id_card_no') }} as wife_id_card_no,
         {{ parse_date('registration_date') }} as registration_date,
         util.try_numeric(district)::bigint as district,

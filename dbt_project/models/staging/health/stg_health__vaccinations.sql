@@ -10,9 +10,9 @@ renamed as (
 
     select
         nullif(trim(record_no), '') as record_no,
-        nullif(trim(patient_name), '') as patient_name,
-        nullif(trim(gender), '') as gender,
-        nullif(trim(birth_date), '') as birth_date,
+        {{ normalise_person_name('patient_name') }} as patient_name,
+        {{ normalise_gender('gender') }} as gender,
+        {{ parse_date('birth_date') }} as birth_date,
         {{ normalise_resident_id('id_card_no') }} as id_card_no,
         {{ normalise_mobile('phone') }} as phone,
         nullif(trim(vaccine_code), '') as vaccine_code,

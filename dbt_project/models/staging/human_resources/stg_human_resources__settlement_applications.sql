@@ -10,7 +10,7 @@ renamed as (
 
     select
         nullif(trim(application_no), '') as application_no,
-        nullif(trim(applicant_name), '') as applicant_name,
+        {{ normalise_person_name('applicant_name') }} as applicant_name,
         {{ normalise_resident_id('id_card_no') }} as id_card_no,
         {{ normalise_mobile('phone') }} as phone,
         nullif(trim(degree), '') as degree,

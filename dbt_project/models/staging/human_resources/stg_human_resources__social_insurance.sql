@@ -11,10 +11,10 @@ renamed as (
     select
         nullif(trim(record_no), '') as record_no,
         {{ normalise_resident_id('id_card_no') }} as id_card_no,
-        nullif(trim(name), '') as name,
+        {{ normalise_person_name('name') }} as name,
         nullif(trim(employer_credit_code), '') as employer_credit_code,
         nullif(trim(employer_name), '') as employer_name,
-        nullif(trim(start_month), '') as start_month,
+        {{ parse_month('start_month') }} as start_month,
         util.try_numeric(monthly_base)::bigint as monthly_base,
         nullif(trim(status), '') as status,
         util.try_timestamptz(updated_at) as updated_at,

@@ -10,12 +10,12 @@ renamed as (
 
     select
         person_no,
-        nullif(regexp_replace(name, '\s', '', 'g'), '') as person_name,
-        case gender when '男' then 'M' when '女' then 'F' end as gender,
+        {{ normalise_person_name('name') }} as person_name,
+        {{ normalise_gender('gender') }} as gender,
         birth_date::date as birth_date,
         {{ normalise_resident_id('id_card_no') }} as resident_id,
         division_code,
-        nullif(trim(registered_address), '') as registered_address,
+        {{ normalise_address('registered_address') }} as registered_address,
         household_no,
         {{ normalise_mobile('phone') }} as mobile,
         updated_at::timestamptz as source_updated_at,

@@ -15,7 +15,7 @@ renamed as (
         util.try_timestamptz(occurred_at) as occurred_at,
         nullif(trim(district), '') as district,
         nullif(trim(place), '') as place,
-        nullif(trim(party_name), '') as party_name,
+        {{ normalise_person_name('party_name') }} as party_name,
         {{ normalise_resident_id('party_id_card_no') }} as party_id_card_no,
         nullif(trim(plate), '') as plate,
         nullif(trim(vehicle_type), '') as vehicle_type,
