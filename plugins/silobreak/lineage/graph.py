@@ -99,8 +99,8 @@ def lineage(conn: Conn, node: str, depth: int, direction: Direction = "both") ->
 
 
 def _graph(conn: Conn, datasets: set[int], jobs: set[int], edges: set[tuple[int, str, int]]) -> dict[str, Any]:
-    dataset_rows = reads.datasets_by_id(conn, sorted(datasets))
-    job_rows = reads.jobs_by_id(conn, sorted(jobs))
+    dataset_rows = reads.datasets_by_id(conn, sorted(datasets), with_facets=False)
+    job_rows = reads.jobs_by_id(conn, sorted(jobs), with_facets=False)
     ids = {("d", k): reads.node_id("dataset", v["namespace"], v["name"]) for k, v in dataset_rows.items()}
     ids |= {("j", k): reads.node_id("job", v["namespace"], v["name"]) for k, v in job_rows.items()}
     ins: dict[str, list[dict[str, str]]] = defaultdict(list)
@@ -203,7 +203,7 @@ def _column_graph(
     edges: set[tuple[int, str, int, str]],
     transformations: dict[tuple[int, str, int, str], list[dict[str, Any]]],
 ) -> dict[str, Any]:
-    dataset_rows = reads.datasets_by_id(conn, sorted({d for d, _ in columns}))
+    dataset_rows = reads.datasets_by_id(conn, sorted({d for d, _ in columns}), with_facets=False)
 
     def field_id(d: int, f: str) -> str:
         return f"datasetField:{dataset_rows[d]['namespace']}:{dataset_rows[d]['name']}:{f}"

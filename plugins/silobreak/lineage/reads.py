@@ -63,7 +63,7 @@ def _fields(conn: Conn, dataset_ids: list[int]) -> dict[int, list[Row]]:
     return found
 
 
-def _dataset(row: Row, fields: list[Row]) -> Row:
+def _dataset(row: Row, fields: list[Row], with_facets: bool = True) -> Row:
     facets = row["facets"] or {}
     tags = [t for t in (facets.get("tags") or {}).get("tags") or [] if not t.get("field")]
     owners = [o.get("name") for o in (facets.get("ownership") or {}).get("owners") or []]
@@ -82,21 +82,29 @@ def _dataset(row: Row, fields: list[Row]) -> Row:
         "owners": owners,
         "lastModifiedAt": _iso(row["updated_at"]),
         "description": (facets.get("documentation") or {}).get("description"),
-        "facets": facets,
+        **({"facets": facets} if with_facets else {}),
         "currentVersion": str(row["current_version"]) if row["current_version"] else None,
         "deleted": False,
     }
 
 
 DATASET_COLUMNS = "id, namespace, name, created_at, updated_at, facets, current_version"
+SLIM_DATASET_COLUMNS = (
+    "id, namespace, name, created_at, updated_at, current_version, jsonb_strip_nulls(jsonb_build_object("
+    "'tags', facets->'tags', 'ownership', facets->'ownership', 'dataSource', facets->'dataSource', "
+    "'documentation', facets->'documentation')) as facets"
+)
+"""What a graph node shows of a dataset: not its facets (a column-lineage facet alone can be kilobytes)."""
 
 
-def datasets_by_id(conn: Conn, ids: list[int]) -> dict[int, Row]:
+def datasets_by_id(conn: Conn, ids: list[int], with_facets: bool = True) -> dict[int, Row]:
+    """Datasets by id; graph nodes leave the facets out, as Marquez's lineage does."""
+    columns = DATASET_COLUMNS if with_facets else SLIM_DATASET_COLUMNS
     with conn.cursor(row_factory=dict_row) as cur:
-        sql = f"select {DATASET_COLUMNS} from datasets where id = any(%s)"  # noqa: S608 - a fixed column list
+        sql = f"select {columns} from datasets where id = any(%s)"  # noqa: S608 - a fixed column list
         rows = cur.execute(sql, (ids,)).fetchall()
     fields = _fields(conn, [r["id"] for r in rows])
-    return {r["id"]: _dataset(r, fields[r["id"]]) for r in rows}
+    return {r["id"]: _dataset(r, fields[r["id"]], with_facets) for r in rows}
 
 
 def datasets(conn: Conn, ns: str, limit: int, offset: int) -> Row:
@@ -158,14 +166,23 @@ def dataset_versions(conn: Conn, ns: str, name: str, limit: int, offset: int) ->
 JOB_COLUMNS = "j.id, j.namespace, j.name, j.created_at, j.updated_at, j.facets, j.latest_run_id"
 
 
-def jobs_by_id(conn: Conn, ids: list[int]) -> dict[int, Row]:
+SLIM_JOB_COLUMNS = (
+    "j.id, j.namespace, j.name, j.created_at, j.updated_at, j.latest_run_id, jsonb_strip_nulls(jsonb_build_object("
+    "'jobType', j.facets->'jobType', 'sourceCodeLocation', j.facets->'sourceCodeLocation', "
+    "'documentation', j.facets->'documentation')) as facets"
+)
+
+
+def jobs_by_id(conn: Conn, ids: list[int], with_facets: bool = True) -> dict[int, Row]:
+    """Jobs by id; graph nodes leave out the facets and the latest run's own facets."""
+    columns = JOB_COLUMNS if with_facets else SLIM_JOB_COLUMNS
     with conn.cursor(row_factory=dict_row) as cur:
-        sql = f"select {JOB_COLUMNS} from jobs j where j.id = any(%s)"  # noqa: S608 - a fixed column list
+        sql = f"select {columns} from jobs j where j.id = any(%s)"  # noqa: S608 - a fixed column list
         rows = cur.execute(sql, (ids,)).fetchall()
-    return _jobs(conn, rows)
+    return _jobs(conn, rows, with_facets)
 
 
-def _jobs(conn: Conn, rows: list[Row]) -> dict[int, Row]:
+def _jobs(conn: Conn, rows: list[Row], with_facets: bool = True) -> dict[int, Row]:
     ids = [r["id"] for r in rows]
     io: dict[int, dict[str, list[Row]]] = {i: {"in": [], "out": []} for i in ids}
     for job_id, direction, ns, name in conn.execute(
@@ -174,7 +191,7 @@ def _jobs(conn: Conn, rows: list[Row]) -> dict[int, Row]:
         (ids,),
     ):
         io[job_id][direction].append({"namespace": ns, "name": name})
-    latest = runs_by_id(conn, [r["latest_run_id"] for r in rows if r["latest_run_id"]])
+    latest = runs_by_id(conn, [r["latest_run_id"] for r in rows if r["latest_run_id"]], with_facets)
     jobs = {}
     for r in rows:
         facets = r["facets"] or {}
@@ -192,7 +209,7 @@ def _jobs(conn: Conn, rows: list[Row]) -> dict[int, Row]:
             "outputs": io[r["id"]]["out"],
             "location": (facets.get("sourceCodeLocation") or {}).get("url"),
             "description": (facets.get("documentation") or {}).get("description"),
-            "facets": facets,
+            **({"facets": facets} if with_facets else {}),
             "latestRun": latest.get(r["latest_run_id"]),
         }
     return jobs
@@ -232,7 +249,7 @@ from runs r join jobs j on j.id = r.job_id
 """
 
 
-def _run(row: tuple[Any, ...]) -> Row:
+def _run(row: tuple[Any, ...], with_facets: bool = True) -> Row:
     run_id, state, created, updated, started, ended, parent, facets, job_ns, job_name, ins, outs = row
     nominal = (facets or {}).get("nominalTime") or {}
     return {
@@ -251,13 +268,13 @@ def _run(row: tuple[Any, ...]) -> Row:
         "inputDatasetVersions": [{"datasetVersionId": v} for v in ins],
         "outputDatasetVersions": [{"datasetVersionId": v} for v in outs],
         "context": {},
-        "facets": facets,
+        **({"facets": facets} if with_facets else {}),
     }
 
 
-def runs_by_id(conn: Conn, ids: list[UUID]) -> dict[UUID, Row]:
+def runs_by_id(conn: Conn, ids: list[UUID], with_facets: bool = True) -> dict[UUID, Row]:
     rows = conn.execute(RUN_SQL + " where r.id = any(%s)", (ids,)).fetchall()
-    return {r[0]: _run(r) for r in rows}
+    return {r[0]: _run(r, with_facets) for r in rows}
 
 
 def run(conn: Conn, run_id: UUID) -> Row | None:
