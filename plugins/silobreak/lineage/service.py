@@ -207,6 +207,9 @@ def create_app(stack: Stack | None = None) -> FastAPI:
         with pool.connection() as conn:
             return reads.search(conn, q, filter, limit)
 
+    from silobreak.lineage.view.app import create_view_app
+
+    app.mount("/view", create_view_app(stack))
     return app
 
 
