@@ -103,11 +103,15 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--queries-only", action="store_true", help="keep lineage_bench as the last run left it; only time reads"
+    )
     args = parser.parse_args()
     stack: Stack = current_stack()
-    with psycopg.connect(stack.dsn("postgres"), autocommit=True) as conn:
-        conn.execute("drop database if exists lineage_bench")
-        conn.execute("create database lineage_bench")
+    if not args.queries_only:
+        with psycopg.connect(stack.dsn("postgres"), autocommit=True) as conn:
+            conn.execute("drop database if exists lineage_bench")
+            conn.execute("create database lineage_bench")
     port = stack.port("lineage") + 5
     env = {**os.environ, "SILOBREAK_LINEAGE_DSN": stack.dsn("lineage_bench")}
     server = subprocess.Popen(
@@ -132,10 +136,12 @@ def main() -> None:
                 clients[i].post("/api/v1/lineage", json=event).raise_for_status()
 
         started = time.perf_counter()
-        with ThreadPoolExecutor(args.threads) as pool:
-            list(pool.map(send, range(args.threads)))
+        if not args.queries_only:
+            with ThreadPoolExecutor(args.threads) as pool:
+                list(pool.map(send, range(args.threads)))
         ingest = time.perf_counter() - started
-        print(json.dumps({"events": args.events, "ingest_events_per_s": round(args.events / ingest)}), flush=True)
+        rate = None if args.queries_only else round(args.events / ingest)
+        print(json.dumps({"events": args.events, "ingest_events_per_s": rate}), flush=True)
         api = clients[0]
         written = sorted({e["outputs"][0]["name"] for e in events})
         rng = random.Random(2)  # noqa: S311 - picking datasets to query
@@ -154,7 +160,7 @@ def main() -> None:
                 {
                     "datasets": args.datasets,
                     "events": args.events,
-                    "ingest_events_per_s": round(args.events / ingest),
+                    "ingest_events_per_s": rate,
                     "lineage_depth3_ms": {
                         "p50": round(_p(graph_times, 0.5), 1),
                         "p95": round(_p(graph_times, 0.95), 1),

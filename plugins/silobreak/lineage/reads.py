@@ -249,6 +249,14 @@ from runs r join jobs j on j.id = r.job_id
 """
 
 
+SLIM_RUN_SQL = """
+select r.id, r.state, r.created_at, r.updated_at, r.started_at, r.ended_at, r.parent_run_id,
+       jsonb_build_object('nominalTime', r.facets->'nominalTime'), j.namespace, j.name, null, null
+from runs r join jobs j on j.id = r.job_id
+"""
+"""A run as a graph node's ``latestRun``: no facets, no dataset versions (they cost a join per run)."""
+
+
 def _run(row: tuple[Any, ...], with_facets: bool = True) -> Row:
     run_id, state, created, updated, started, ended, parent, facets, job_ns, job_name, ins, outs = row
     nominal = (facets or {}).get("nominalTime") or {}
@@ -265,15 +273,21 @@ def _run(row: tuple[Any, ...], with_facets: bool = True) -> Row:
         "args": {},
         "jobVersion": {"namespace": job_ns, "name": job_name},
         "parentRunId": str(parent) if parent else None,
-        "inputDatasetVersions": [{"datasetVersionId": v} for v in ins],
-        "outputDatasetVersions": [{"datasetVersionId": v} for v in outs],
+        **(
+            {
+                "inputDatasetVersions": [{"datasetVersionId": v} for v in ins],
+                "outputDatasetVersions": [{"datasetVersionId": v} for v in outs],
+            }
+            if ins is not None and outs is not None
+            else {}
+        ),
         "context": {},
         **({"facets": facets} if with_facets else {}),
     }
 
 
 def runs_by_id(conn: Conn, ids: list[UUID], with_facets: bool = True) -> dict[UUID, Row]:
-    rows = conn.execute(RUN_SQL + " where r.id = any(%s)", (ids,)).fetchall()
+    rows = conn.execute((RUN_SQL if with_facets else SLIM_RUN_SQL) + " where r.id = any(%s)", (ids,)).fetchall()
     return {r[0]: _run(r, with_facets) for r in rows}
 
 
