@@ -24,6 +24,7 @@ import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from silobreak.settings import Stack
+from tests.openlineage_spec import problems
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 WIDTH, HEIGHT = 1400, 900
@@ -142,33 +143,38 @@ def _near(colours: list[str], target: str) -> bool:
     return any(all(abs(int(c[i : i + 2], 16) - w) <= 8 for i, w in zip((1, 3, 5), want, strict=True)) for c in colours)
 
 
+def _facet(name: str, version: str, **body: Any) -> dict[str, Any]:
+    url = f"https://openlineage.io/spec/facets/{version}/{name}.json#/$defs/{name}"
+    return {"_producer": "https://example.org/test", "_schemaURL": url, **body}
+
+
 def _dataset(
     ns: str, name: str, fields: list[str], departments: list[str], lineage: dict[str, list[tuple[str, str]]]
 ) -> dict[str, Any]:
     facets: dict[str, Any] = {
-        "schema": {"fields": [{"name": f, "type": "text"} for f in fields]},
-        "tags": {
-            "tags": [{"key": "department", "value": d, "source": "CONTRACT"} for d in departments]
-            + [{"key": "sensitivity", "value": "L4" if f == "id_card_no" else "L2", "field": f} for f in fields]
-        },
+        "schema": _facet("SchemaDatasetFacet", "1-2-0", fields=[{"name": f, "type": "text"} for f in fields]),
+        "tags": _facet(
+            "TagsDatasetFacet",
+            "1-0-0",
+            tags=[{"key": "department", "value": d, "source": "CONTRACT"} for d in departments]
+            + [{"key": "sensitivity", "value": "L4" if f == "id_card_no" else "L2", "field": f} for f in fields],
+        ),
     }
     if lineage:
-        facets["columnLineage"] = {
-            "fields": {
+        transformations = [{"type": "DIRECT", "subtype": "IDENTITY"}]
+        facets["columnLineage"] = _facet(
+            "ColumnLineageDatasetFacet",
+            "1-2-0",
+            fields={
                 out: {
                     "inputFields": [
-                        {
-                            "namespace": ns,
-                            "name": src,
-                            "field": field,
-                            "transformations": [{"type": "DIRECT", "subtype": "IDENTITY"}],
-                        }
+                        {"namespace": ns, "name": src, "field": field, "transformations": transformations}
                         for src, field in sources
                     ]
                 }
                 for out, sources in lineage.items()
-            }
-        }
+            },
+        )
     return {"namespace": ns, "name": name, "facets": facets}
 
 
@@ -184,6 +190,7 @@ def _post(api: httpx.Client, job: str, inputs: list[dict[str, Any]], outputs: li
             "inputs": [{"namespace": d["namespace"], "name": d["name"]} for d in inputs],
             "outputs": outputs,
         }
+        assert problems(event) == []  # valid OpenLineage, as every producer of the stack sends
         api.post("/api/v1/lineage", json=event).raise_for_status()
 
 
