@@ -32,6 +32,10 @@ infra/s3/node_modules/.installed: infra/s3/package-lock.json
 install: .venv/.installed infra/s3/node_modules/.installed ## Install Python deps (uv, from uv.lock) and the S3 server (npm)
 	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 	  { echo "PostgreSQL server binaries are missing: apt-get install postgresql-15"; exit 1; }
+	@# the governance view's tests drive Debian's headless Chromium
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && \
+	  { apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }; }; } || \
+	  { echo "Chromium is missing (the governance view's tests need it): apt-get install chromium"; exit 1; }
 
 demo: install ## Start the embedded stack, generate the demo city, run the feeds, print a summary
 	$(RUN) silobreak demo

@@ -222,6 +222,21 @@ def _print_status(name: str) -> None:
     for key in ("postgres", "s3", "lineage", "departments_api", "airflow"):
         table.add_row(key, info[key], "[green]running" if info["running"][key] else "[red]stopped")
     _out().print(table)
+    _out().print(f"governance view: {current_stack().lineage_url}/view/  (`silobreak view` tells how to sign in)")
+
+
+@app.command()
+def view(
+    show_token: Annotated[bool, typer.Option("--show-token", help="Print the sign-in token itself.")] = False,
+) -> None:
+    """Where the governance view is (lineage graph, dataset pages, impact analysis) and how to sign in."""
+    stack = current_stack()
+    token = stack.credentials.lineage_token if show_token else f"in .silobreak/{stack.name}/credentials.json"
+    _out().print(f"governance view    {stack.lineage_url}/view/", soft_wrap=True)
+    _out().print(
+        f"inside Airflow     {stack.airflow_url}/silobreak-governance/  (menu Browse > Governance)", soft_wrap=True
+    )
+    _out().print(f"sign-in token      {token}", soft_wrap=True)
 
 
 app.add_typer(feed_commands.app, name="feed")

@@ -244,7 +244,8 @@ def test_each_department_gets_a_dictionary_of_exactly_its_shared_tables(stack: S
     documented = re.findall(r"^\| `([a-z_]+)` \|", text, re.MULTILINE)
     assert documented == columns
     assert re.findall(r"^## `(.+)`$", text, re.MULTILINE) == ["shared_health.master_person"]
-    assert "| `resident_id_pseudonym` | Resident ID (GB 11643), normalised. | L4, general | keyed pseudonym" in text
+    described = load_catalog()["master_person"].columns["resident_id"].description
+    assert f"| `resident_id_pseudonym` | {described} | L4, general | keyed pseudonym" in text
     assert "public_security__residents" in text, "the quality of the feeds that supply it"
 
 

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 import typer
 from psycopg import Connection
 from rich.table import Table
-from rich.tree import Tree
 
 from silobreak.settings import current_stack
 from silobreak.terminal import stdout
@@ -118,22 +117,10 @@ def data_docs(
 
 def lineage(
     dataset: Annotated[str, typer.Argument(help="Dataset name, e.g. warehouse.master.master_person")],
-    depth: Annotated[int, typer.Option(help="How many steps upstream to follow.", min=1, max=20)] = 6,
+    depth: Annotated[int, typer.Option(help="How many jobs upstream to follow.", min=1, max=20)] = 6,
     downstream: Annotated[bool, typer.Option(help="Follow consumers instead of sources.")] = False,
 ) -> None:
     """Show where a dataset's data came from (or, with --downstream, where it goes), from stored lineage."""
-    from silobreak.lineage.graph import dataset_edges
+    from silobreak.lineage.tree import lineage_tree
 
-    edges = dataset_edges(current_stack())
-    tree = Tree(f"[bold]{dataset}")
-
-    def grow(node: Tree, name: str, level: int, seen: frozenset[str]) -> None:
-        if level >= depth:
-            return
-        for job, other in sorted(edges.get((name, downstream), set())):
-            if other in seen:
-                continue
-            grow(node.add(f"{other}  [dim]via {job}"), other, level + 1, seen | {other})
-
-    grow(tree, dataset, 0, frozenset({dataset}))
-    stdout().print(tree)
+    stdout().print(lineage_tree(current_stack(), dataset, depth=depth, downstream=downstream))

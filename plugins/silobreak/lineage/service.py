@@ -1,56 +1,60 @@
-"""The built-in lineage service: an HTTP endpoint shaped like Marquez's that keeps events in Postgres.
+"""The built-in lineage service: Marquez's HTTP API over events kept in Postgres, behind a bearer token.
 
 ``POST /api/v1/lineage`` takes an OpenLineage event (what openlineage-python's HTTP transport and
-Airflow's OpenLineage provider send), checks the fields the store relies on, and stores it whole.
-A malformed event gets a 400 naming the field; nothing is half-stored. Requests need the stack's
-bearer token, which Marquez does not ask for.
+Airflow's OpenLineage provider send), checks the parts the store indexes, and stores it whole with
+its read tables in one transaction: a malformed event gets a 400 naming the field and leaves
+nothing behind. The read endpoints are the ones governance tools call on Marquez (namespaces,
+datasets and versions, jobs, runs, lineage, column lineage, search). Every request but the health
+check needs the stack's bearer token, which Marquez does not ask for.
 """
 
 from __future__ import annotations
 
 import hmac
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import unquote
 from uuid import UUID
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query
+import psycopg
+import pydantic_core
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from psycopg_pool import ConnectionPool
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
-from silobreak.lineage import store
+from silobreak.lineage import graph, reads, store
+from silobreak.lineage.events import RunEventIn
 from silobreak.settings import LINEAGE_DB, Stack, current_stack
 
+SLASH = "\x00"
+"""Stands for an encoded slash inside one path segment while routing (namespaces like ``s3://inbox``)."""
 
-class _Job(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    namespace: str = Field(min_length=1)
-    name: str = Field(min_length=1)
-
-
-class _Run(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    runId: UUID
-
-
-class RunEventIn(BaseModel):
-    """The parts of an OpenLineage RunEvent the store indexes; everything else is kept as sent."""
-
-    model_config = ConfigDict(extra="allow")
-    eventTime: datetime
-    producer: str = Field(min_length=1)
-    schemaURL: str = Field(min_length=1)
-    eventType: Literal["START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER"] | None = None
-    run: _Run
-    job: _Job
+Limit = Annotated[int, Query(ge=1, le=1000)]
+Offset = Annotated[int, Query(ge=0)]
+Depth = Annotated[int, Query(ge=0, le=20)]
 
 
 def _field_errors(exc: ValidationError | RequestValidationError) -> list[str]:
     return [".".join(str(p) for p in err["loc"] if p != "body") + f": {err['msg']}" for err in exc.errors()]
+
+
+def _segment(value: str) -> str:
+    return value.replace(SLASH, "/")
+
+
+def _json(value: Any) -> Response:
+    """Serialised in Rust, skipping FastAPI's per-value encoder: graphs of hundreds of nodes are large."""
+    return Response(pydantic_core.to_json(value), media_type="application/json")
+
+
+def _found(value: Any, what: str) -> Any:
+    if value is None:
+        raise HTTPException(status_code=404, detail=f"{what} not found")
+    return value
 
 
 def create_app(stack: Stack | None = None) -> FastAPI:
@@ -69,7 +73,16 @@ def create_app(stack: Stack | None = None) -> FastAPI:
         yield
         pool.close()
 
-    app = FastAPI(title="silobreak lineage", version="1", lifespan=lifespan)
+    app = FastAPI(title="silobreak lineage", version="2", lifespan=lifespan)
+
+    @app.middleware("http")
+    async def keep_encoded_slashes(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """Marquez clients send ``postgres:%2F%2Fhost:5432`` as one segment: route on the raw path."""
+        raw = request.scope.get("raw_path")
+        if raw and b"%2f" in raw.lower():
+            segments = raw.decode("latin-1").split("?", 1)[0].split("/")
+            request.scope["path"] = "/".join(unquote(s).replace("/", SLASH) for s in segments)
+        return await call_next(request)
 
     def require_token(authorization: Annotated[str | None, Header()] = None) -> None:
         expected = f"Bearer {token}"
@@ -80,11 +93,17 @@ def create_app(stack: Stack | None = None) -> FastAPI:
     async def _bad_request(_: Any, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(status_code=400, content={"error": "invalid request", "fields": _field_errors(exc)})
 
+    @app.exception_handler(graph.UnknownNodeError)
+    async def _unknown_node(_: Any, exc: graph.UnknownNodeError) -> JSONResponse:
+        return JSONResponse(status_code=404, content={"error": str(exc)})
+
     @app.get("/api/v1/health")
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.post("/api/v1/lineage", status_code=201, dependencies=[Depends(require_token)])
+    auth = [Depends(require_token)]
+
+    @app.post("/api/v1/lineage", status_code=201, dependencies=auth)
     def post_lineage(body: dict[str, Any]) -> dict[str, int]:
         try:
             event = RunEventIn.model_validate(body)
@@ -92,16 +111,105 @@ def create_app(stack: Stack | None = None) -> FastAPI:
             raise HTTPException(
                 status_code=400, detail={"error": "invalid OpenLineage event", "fields": _field_errors(exc)}
             ) from exc
-        with pool.connection() as conn:
-            event_id = store.insert_event(conn, body, event.eventTime)
-        return {"id": event_id}
+        for attempt in range(3):
+            try:
+                with pool.connection() as conn:
+                    return {"id": store.insert_event(conn, body, event)}
+            except psycopg.errors.DeadlockDetected:  # two events touching the same datasets: try again
+                if attempt == 2:
+                    raise
+            except psycopg.DataError as exc:  # e.g. a \u0000 in a string, which jsonb cannot hold
+                raise HTTPException(
+                    status_code=400, detail={"error": "event not storable", "fields": [f"body: {exc}"]}
+                ) from exc
+        raise AssertionError("unreachable")
 
-    @app.get("/api/v1/events/lineage", dependencies=[Depends(require_token)])
-    def list_events(limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
+    @app.get("/api/v1/events/lineage", dependencies=auth)
+    def list_events(limit: Limit = 100) -> dict[str, Any]:
         with pool.connection() as conn:
             rows = conn.execute("select event from lineage_events order by id desc limit %s", (limit,)).fetchall()
         return {"events": [row[0] for row in rows]}
 
+    @app.get("/api/v1/namespaces", dependencies=auth)
+    def namespaces() -> dict[str, Any]:
+        with pool.connection() as conn:
+            return {"namespaces": reads.namespaces(conn)}
+
+    @app.get("/api/v1/namespaces/{namespace}", dependencies=auth)
+    def namespace(namespace: str) -> dict[str, Any]:
+        with pool.connection() as conn:
+            return _found(reads.namespace(conn, _segment(namespace)), "namespace")  # type: ignore[no-any-return]
+
+    @app.get("/api/v1/namespaces/{namespace}/datasets", dependencies=auth)
+    def datasets(namespace: str, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+        with pool.connection() as conn:
+            return reads.datasets(conn, _segment(namespace), limit, offset)
+
+    @app.get("/api/v1/namespaces/{namespace}/datasets/{name}", dependencies=auth)
+    def dataset(namespace: str, name: str) -> dict[str, Any]:
+        with pool.connection() as conn:
+            return _found(reads.dataset(conn, _segment(namespace), _segment(name)), "dataset")  # type: ignore[no-any-return]
+
+    @app.get("/api/v1/namespaces/{namespace}/datasets/{name}/versions", dependencies=auth)
+    def dataset_versions(namespace: str, name: str, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+        with pool.connection() as conn:
+            found = reads.dataset_versions(conn, _segment(namespace), _segment(name), limit, offset)
+        return _found(found, "dataset")  # type: ignore[no-any-return]
+
+    @app.get("/api/v1/namespaces/{namespace}/jobs", dependencies=auth)
+    def jobs(namespace: str, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+        with pool.connection() as conn:
+            return reads.jobs(conn, _segment(namespace), limit, offset)
+
+    @app.get("/api/v1/namespaces/{namespace}/jobs/{name}", dependencies=auth)
+    def job(namespace: str, name: str) -> dict[str, Any]:
+        with pool.connection() as conn:
+            return _found(reads.job(conn, _segment(namespace), _segment(name)), "job")  # type: ignore[no-any-return]
+
+    @app.get("/api/v1/namespaces/{namespace}/jobs/{name}/runs", dependencies=auth)
+    def job_runs(namespace: str, name: str, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+        with pool.connection() as conn:
+            found = reads.job_runs(conn, _segment(namespace), _segment(name), limit, offset)
+        return _found(found, "job")  # type: ignore[no-any-return]
+
+    @app.get("/api/v1/jobs/runs/{run_id}", dependencies=auth)
+    def run(run_id: UUID) -> dict[str, Any]:
+        with pool.connection() as conn:
+            found = reads.run(conn, run_id)
+            if found is not None:
+                found["childRuns"] = [r["id"] for r in reads.child_runs(conn, run_id)]
+        return _found(found, "run")  # type: ignore[no-any-return]
+
+    @app.get("/api/v1/lineage", dependencies=auth)
+    def lineage(
+        nodeId: str,  # noqa: N803 - Marquez's parameter name
+        depth: Depth = 20,
+        direction: Literal["upstream", "downstream", "both"] = "both",
+    ) -> Response:
+        with pool.connection() as conn:
+            return _json(graph.lineage(conn, nodeId, depth, direction))
+
+    @app.get("/api/v1/column-lineage", dependencies=auth)
+    def column_lineage(
+        nodeId: str,  # noqa: N803 - Marquez's parameter name
+        depth: Depth = 20,
+        withDownstream: bool = False,  # noqa: N803
+    ) -> Response:
+        with pool.connection() as conn:
+            return _json(graph.column_lineage(conn, nodeId, depth, withDownstream))
+
+    @app.get("/api/v1/search", dependencies=auth)
+    def search(
+        q: Annotated[str, Query(min_length=1)],
+        filter: Literal["DATASET", "JOB"] | None = None,
+        limit: Limit = 10,
+    ) -> dict[str, Any]:
+        with pool.connection() as conn:
+            return reads.search(conn, q, filter, limit)
+
+    from silobreak.lineage.view.app import create_view_app
+
+    app.mount("/view", create_view_app(stack))
     return app
 
 

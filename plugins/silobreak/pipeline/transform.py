@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from silobreak.errors import SilobreakError
+from silobreak.lineage.dbt_columns import transport_environment
 from silobreak.lineage.emit import NAMESPACE
 from silobreak.settings import REPO_ROOT, WAREHOUSE_DB, Stack, current_stack
 
@@ -32,6 +33,7 @@ def dbt_environment(stack: Stack, parent: dict[str, str] | None = None) -> dict[
         "OPENLINEAGE_API_KEY": stack.credentials.lineage_token,
         "OPENLINEAGE_NAMESPACE": NAMESPACE,
     }
+    env.update(transport_environment(stack))  # column lineage resolved to real tables, with sensitivity
     env.update(parent or {})
     return env
 
