@@ -336,3 +336,13 @@ def test_governance_view_in_chromium(
     assert "civil_affairs" in departments and "traffic_police" in departments and "health" not in departments
     impact = browser.screenshot(shots / "impact.png")
     assert impact["ink"] > 0.01 and _near(impact["common"], browser.eval("colour('traffic_police')"))
+
+
+def test_the_sharing_pages_are_part_of_the_view_and_need_the_token(stack: Stack) -> None:
+    base = f"{stack.lineage_url}/view/governance"
+    assert httpx.get(f"{base}/reads", timeout=30).status_code == 401
+    signed = {"Authorization": f"Bearer {stack.credentials.lineage_token}"}
+    page = httpx.get(f"{base}/who-read", headers=signed, timeout=30)
+    assert page.status_code == 200 and "Who read my records" in page.text
+    reads = httpx.get(f"{base}/reads", headers=signed, timeout=30)
+    assert reads.status_code == 200 and "Reads of shared data" in reads.text

@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from silobreak.lineage import graph
 from silobreak.lineage.view import data
 from silobreak.settings import LINEAGE_DB, WAREHOUSE_DB, Stack, current_stack
+from silobreak.sharing import web as sharing_web
 
 STATIC = Path(__file__).parent / "static"
 COOKIE = "silobreak_view"
@@ -86,6 +87,8 @@ def create_view_app(stack: Stack | None = None) -> FastAPI:
         raise HTTPException(status_code=401, detail="sign in with the lineage service's token")
 
     auth = [Depends(signed_in)]
+    # the sharing side's pages (a citizen's who-read, reads in a period, producers' scorecards)
+    app.include_router(sharing_web.router(stack, dependencies=auth))
 
     @app.exception_handler(graph.UnknownNodeError)
     async def _unknown(_: Any, exc: graph.UnknownNodeError) -> JSONResponse:
