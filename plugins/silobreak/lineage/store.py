@@ -199,7 +199,7 @@ def insert_event(conn: Conn, event: dict[str, Any], parsed: RunEventIn) -> int:
     """Store the event whole and update the read tables, in one transaction: all of it or nothing.
 
     Statements find the rows the ones before them wrote by natural key, so nothing waits for an id
-    to come back. The commit does not wait for the WAL to reach the disk (ADR 0010): a crash of
+    to come back. The commit does not wait for the WAL to reach the disk (ADR 0009): a crash of
     Postgres itself may lose the last fraction of a second of acknowledged events, never leave one
     half indexed.
     """

@@ -3,7 +3,7 @@
 The same app is mounted by the lineage service at ``/view`` and by Airflow 3 as a plugin app, so the
 page works standalone and inside the Airflow UI. Reads go to the lineage store directly on the
 server, so the page never holds the service's bearer token: the user signs in once with it and gets
-an HttpOnly, same-site session cookie that only proves they knew it (ADR 0013).
+an HttpOnly, same-site session cookie that only proves they knew it (ADR 0010).
 """
 
 from __future__ import annotations
