@@ -8,13 +8,18 @@ from typing import Any
 import httpx
 import pytest
 
-from silobreak.pipeline.transform import build
+from silobreak.pipeline import steps
+from silobreak.pipeline.transform import refresh
 from silobreak.settings import Stack
 
 
 @pytest.fixture(scope="module")
 def api(stack: Stack) -> httpx.Client:
-    build(stack=stack)  # every model, through dbt-ol, on whatever the raw tables hold
+    feed = "public_security__residents"  # some data, as after a feed run (earlier tests may have loaded it)
+    batches = steps.extract(feed, stack=stack)["batches"]
+    steps.validate(feed, batches, stack=stack)
+    steps.load(feed, batches, stack=stack)
+    refresh(stack=stack)  # every model, through dbt-ol (and resolution)
     return httpx.Client(
         base_url=stack.lineage_url, headers={"Authorization": f"Bearer {stack.credentials.lineage_token}"}, timeout=30
     )
@@ -26,15 +31,27 @@ def _field(api: httpx.Client, stack: Stack, table: str, field: str) -> dict[str,
     return next(n["data"] for n in graph if n["id"] == node)
 
 
+def _how(field: dict[str, Any], dataset: str, column: str) -> dict[str, Any]:
+    """The first transformation by which ``field`` comes from ``dataset.column``."""
+    found = [i for i in field["inputFields"] if (i["dataset"], i["field"]) == (f"warehouse.{dataset}", column)]
+    assert found, f"{dataset}.{column} not among {[(i['dataset'], i['field']) for i in field['inputFields']]}"
+    return dict(found[0]["transformations"][0])
+
+
 def test_master_person_columns_name_real_upstream_columns(stack: Stack, api: httpx.Client) -> None:
     key = _field(api, stack, "master.master_person", "master_person_id")
-    (source,) = key["inputFields"]
-    assert (source["dataset"], source["field"]) == ("warehouse.intermediate.int_persons__unioned", "resident_id")
-    assert source["transformations"][0]["masking"] is True  # md5 of the resident ID: a pseudonym
-    copied = _field(api, stack, "master.master_person", "resident_id")["inputFields"][0]
-    assert copied["transformations"][0]["subtype"] == "IDENTITY" and not copied["transformations"][0]["masking"]
-    count = _field(api, stack, "master.master_person", "department_count")["inputFields"][0]
-    assert (count["field"], count["transformations"][0]["subtype"]) == ("source_department", "AGGREGATION")
+    copied = _how(key, "intermediate.int_person_records__resolved", "master_person_id")
+    assert copied["subtype"] == "IDENTITY" and not copied["masking"]  # the resolution step's id, copied
+    count = _field(api, stack, "master.master_person", "department_count")
+    assert _how(count, "intermediate.int_person_records__resolved", "source_department")["subtype"] == "AGGREGATION"
+    golden = _field(api, stack, "master.master_person", "resident_id")
+    assert _how(golden, "master.master_person_provenance", "value")["subtype"] == "AGGREGATION"  # the survivor
+
+
+def test_a_hashed_column_is_told_apart_from_a_copied_one(stack: Stack, api: httpx.Client) -> None:
+    entity = _field(api, stack, "intermediate.int_legal_entity_attributes__candidates", "master_legal_entity_id")
+    hashed = [t for i in entity["inputFields"] if i["field"] == "credit_code" for t in i["transformations"]]
+    assert hashed and all(t["masking"] for t in hashed), entity["inputFields"]  # md5 of the credit code
 
 
 def test_no_model_column_comes_from_a_cte(stack: Stack, api: httpx.Client) -> None:

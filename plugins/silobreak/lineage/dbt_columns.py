@@ -76,10 +76,35 @@ class Warehouse:
         if not self.manifest.exists():
             return {}
         nodes = json.loads(self.manifest.read_text())["nodes"].values()
+        compiled = {}
+        for n in nodes:
+            if n.get("resource_type") != "model":
+                continue
+            code = n.get("compiled_code")
+            if not code:  # not selected this time: dbt keeps what an earlier run compiled on disk
+                earlier = self.manifest.parent / "compiled" / n["package_name"] / n["original_file_path"]
+                code = earlier.read_text(encoding="utf-8") if earlier.is_file() else None
+            if code:
+                compiled[f"{n['database']}.{n['schema']}.{n.get('alias') or n['name']}"] = code
+        return compiled
+
+    @cache  # noqa: B019
+    def upstream_tables(self) -> dict[str, set[str]]:
+        """``database.schema.table`` -> the tables it is built from, by dbt's own dependency graph
+        (known for every node, also those a selective ``dbt build`` did not compile)."""
+        if not self.manifest.exists():
+            return {}
+        manifest = json.loads(self.manifest.read_text())
+        names = {
+            key: f"{n['database']}.{n['schema']}.{n.get('alias') or n.get('identifier') or n['name']}"
+            for section in ("nodes", "sources")
+            for key, n in manifest.get(section, {}).items()
+            if n.get("resource_type") in ("model", "snapshot", "seed", "source")
+        }
         return {
-            f"{n['database']}.{n['schema']}.{n.get('alias') or n['name']}": n["compiled_code"]
-            for n in nodes
-            if n.get("resource_type") == "model" and n.get("compiled_code")
+            names[key]: {names[d] for d in (n.get("depends_on") or {}).get("nodes", []) if d in names}
+            for key, n in manifest.get("nodes", {}).items()
+            if key in names
         }
 
     @cache  # noqa: B019
@@ -98,7 +123,7 @@ class Warehouse:
                 return {c.name: c.sensitivity for c in contract.columns}, frozenset({contract.department})
         sql = self.compiled_models().get(table)
         if sql is None:
-            return {}, frozenset()
+            return {}, self.departments(table)
         levels: dict[str, str] = {}
         departments: set[str] = set()
         for column, sources in self.lineage(sql).items():
@@ -108,7 +133,22 @@ class Warehouse:
                 departments |= owners
                 level = max(level, upstream.get(source.column, "L1"), key=LEVELS.index)
             levels[column] = level
-        return levels, frozenset(departments)
+        return levels, frozenset(departments | self.departments(table))
+
+    @cache  # noqa: B019
+    def departments(self, table: str) -> frozenset[str]:
+        """The departments whose data a table is built from: ownership is by table, through dbt's
+        dependency graph, so it holds where no column can be traced (an unpivot, a jsonb aggregate)."""
+        from silobreak.contracts import load_contracts
+
+        _, schema, name = table.split(".", 2)
+        for contract in load_contracts():
+            if (contract.raw_schema, contract.raw_table) == (schema, name):
+                return frozenset({contract.department})
+        found: set[str] = set()
+        for upstream in self.upstream_tables().get(table, set()) - {table}:
+            found |= self.departments(upstream)
+        return frozenset(found)
 
 
 def _warehouse_from_environment() -> Warehouse:
