@@ -94,6 +94,7 @@ def demo(
         ("quality", "uv run silobreak quality   (batches, warnings, held rows by check)"),
         ("quarantined rows", "uv run silobreak quarantine list   (release / reject them)"),
         ("Data Docs", "uv run silobreak data-docs --serve"),
+        ("governance view", f"{stack.lineage_url}/view/  (sign in: uv run silobreak view --show-token)"),
         ("lineage events", f"{stack.lineage_url}/api/v1/events/lineage  (bearer token: {token_file})"),
         ("stop everything", "make down"),
     ]
