@@ -22,7 +22,7 @@ import pandas as pd
 
 from silobreak.errors import SilobreakError
 from silobreak.pipeline.landing import Manifest
-from silobreak.pipeline.reading import BOMS, _text, read_frame
+from silobreak.pipeline.reading import BOMS, UNREADABLE, _text, read_frame, unreadable
 
 DEFAULT_CHUNK_ROWS = 100_000
 """Rows per frame: large enough that Great Expectations' fixed cost per run is small, small
@@ -135,12 +135,8 @@ def iter_frames(manifest: Manifest, stream: IO[bytes], rows: int = DEFAULT_CHUNK
             yield from _sliced(read_frame(manifest, stream.read()), rows)
         else:
             raise SilobreakError(f"batch {manifest.batch_id}: unknown format {manifest.format!r}")
-    except (UnicodeDecodeError, ValueError, json.JSONDecodeError) as exc:
-        raise SilobreakError(
-            f"batch {manifest.batch_id} of feed {manifest.feed} cannot be read as {manifest.format} "
-            f"in {manifest.encoding}: {exc}",
-            hint="check the contract's source.format / source.encoding against the file the department sent",
-        ) from exc
+    except UNREADABLE as exc:
+        raise unreadable(manifest, exc) from exc
 
 
 def records_at(frames: Iterable[pd.DataFrame], rows: Collection[int]) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -29,6 +29,19 @@ def _text(value: Any) -> str | None:
     return text if text != "" else None
 
 
+UNREADABLE = (UnicodeDecodeError, ValueError, json.JSONDecodeError)
+"""What the parsers raise for a file that is not in the contract's format or encoding."""
+
+
+def unreadable(manifest: Manifest, exc: Exception) -> SilobreakError:
+    """The error for a batch that cannot be read as its contract says."""
+    return SilobreakError(
+        f"batch {manifest.batch_id} of feed {manifest.feed} cannot be read as {manifest.format} "
+        f"in {manifest.encoding}: {exc}",
+        hint="check the contract's source.format / source.encoding against the file the department sent",
+    )
+
+
 def read_frame(manifest: Manifest, data: bytes) -> pd.DataFrame:
     """The batch as a DataFrame of str/None, columns as the department named them."""
     try:
@@ -53,12 +66,8 @@ def read_frame(manifest: Manifest, data: bytes) -> pd.DataFrame:
             frame = pd.read_excel(io.BytesIO(data), dtype=str, engine="openpyxl")
         else:
             raise SilobreakError(f"batch {manifest.batch_id}: unknown format {manifest.format!r}")
-    except (UnicodeDecodeError, ValueError, json.JSONDecodeError) as exc:
-        raise SilobreakError(
-            f"batch {manifest.batch_id} of feed {manifest.feed} cannot be read as {manifest.format} "
-            f"in {manifest.encoding}: {exc}",
-            hint="check the contract's source.format / source.encoding against the file the department sent",
-        ) from exc
+    except UNREADABLE as exc:
+        raise unreadable(manifest, exc) from exc
     frame = frame.astype(object).map(_text)
     frame = frame.astype(object).where(frame.notna(), None)  # pandas would turn None back into NaN
     frame.columns = [str(c).strip() for c in frame.columns]
