@@ -89,7 +89,7 @@ def ensure_master_person(stack: Stack) -> None:
     landed = steps.extract(FEED, stack=stack)
     steps.validate(FEED, landed["batches"], stack=stack)
     steps.load(FEED, landed["batches"], stack=stack)
-    transform.build(stack=stack)
+    transform.refresh(stack=stack)  # build, resolve, build the registers: what master_data runs
 
 
 def write_agreements(directory: Path, files: dict[str, str]) -> Path:

@@ -23,10 +23,11 @@ def test_the_citizen_page_lists_the_departments_that_read_a_record(stack: Stack,
         conn.execute("select count(*) from master_person").fetchone()
     resident = master(stack, "select resident_id from master.master_person limit 1")[0][0]
     web = client(stack)
-    page = web.get("/governance/who-read", params={"id": resident})
+    page = web.post("/governance/who-read", data={"id": resident})
     assert page.status_code == 200 and "health" in page.text and "Invite residents to vaccinations" in page.text
-    assert web.get("/governance/who-read", params={"id": "<script>"}).status_code == 400
-    assert "<form>" in web.get("/governance/who-read").text
+    assert resident not in str(page.url), "the identifier never goes into a URL"
+    assert web.post("/governance/who-read", data={"id": "<script>"}).status_code == 400
+    assert "<form method='post'>" in web.get("/governance/who-read").text
     assert "dept_health_svc" in web.get("/governance/reads").text
 
 

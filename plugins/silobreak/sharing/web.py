@@ -11,7 +11,7 @@ from datetime import datetime
 from html import escape
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Form, HTTPException
 from fastapi.params import Depends
 from fastapi.responses import HTMLResponse
 
@@ -39,15 +39,22 @@ def router(stack: Stack, dependencies: Sequence[Depends] = ()) -> APIRouter:
 
     api = APIRouter(dependencies=list(dependencies))
 
+    form = (
+        "<form method='post'><label>Resident ID or credit code <input name='id' autocomplete='off'></label> "
+        "<button>Show</button></form>"
+    )
+
     @api.get("/governance/who-read", response_class=HTMLResponse)
-    def who_read(id: Annotated[str | None, Query(max_length=40)] = None) -> HTMLResponse:
-        """The citizen's view: which departments read the shared records of a resident or enterprise."""
+    def who_read_form() -> HTMLResponse:
+        """The citizen's view: a form, so the identifier travels in the request body, never in a URL
+        (URLs end up in access logs and browser history)."""
+        return _page("Who read my records", form)
+
+    @api.post("/governance/who-read", response_class=HTMLResponse)
+    def who_read(id: Annotated[str, Form(max_length=40)]) -> HTMLResponse:
+        """Which departments read the shared records of a resident or enterprise, when and why."""
         from silobreak.sharing import citizen, reads
 
-        form = ("<form><label>Resident ID or credit code <input name='id' value='" + escape(id or "") + "'>"
-                "</label> <button>Show</button></form>")  # fmt: skip
-        if not id:
-            return _page("Who read my records", form)
         try:
             with connect(stack, autocommit=True) as conn:
                 reads.ingest(stack, conn)
