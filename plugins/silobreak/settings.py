@@ -20,8 +20,10 @@ from silobreak.errors import SilobreakError
 REPO_ROOT = Path(os.environ.get("SILOBREAK_ROOT", Path(__file__).resolve().parents[2]))
 
 # Each stack gets a block of ports so that `demo` and `test` never collide. SILOBREAK_PORT_BASE moves a
-# whole block, so that two checkouts on one machine can each run their own test stack.
-PORT_BASES = {"demo": 55430, "test": 56430}
+# whole block, so that two checkouts on one machine can each run their own test stack. The blocks lie
+# below Linux's ephemeral range (32768-60999): there, a client's outgoing connection can hold one of
+# our ports when a service starts, and the service cannot bind it.
+PORT_BASES = {"demo": 25430, "test": 26430}
 PORT_OFFSETS = {"postgres": 2, "s3": 3, "lineage": 4, "airflow": 5, "departments_api": 6, "data_docs": 7}
 
 WAREHOUSE_DB = "warehouse"

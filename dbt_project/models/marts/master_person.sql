@@ -1,8 +1,25 @@
-{{ config(contract={'enforced': true}) }}
+{{ config(**person_register_config()) }}
 
 -- One golden record per real person (人口库): the resolution step's clusters (resolution.person_xref),
--- every attribute chosen by the survivorship rules in dbt_project.yml, with its provenance.
+-- every attribute chosen by the survivorship rules in dbt_project.yml, with its provenance;
+-- incremental: a build redoes only the persons resolution touched since the last one.
 with
+
+resolved as (
+
+    {{ resolved_master_persons() }}
+
+),
+
+provenance as (
+
+    select provenance.*
+    from {{ ref('master_person_provenance') }} as provenance
+    {%- if is_incremental() %}
+    where provenance.master_person_id in (select master_person_id from resolved)
+    {%- endif %}
+
+),
 
 records as (
 
@@ -12,6 +29,9 @@ records as (
         count(distinct source_department) as department_count,
         bool_or(match_method = 'resident_id') as resolved_on_resident_id
     from {{ ref('int_person_records__resolved') }}
+    {%- if is_incremental() %}
+    where master_person_id in (select master_person_id from resolved)
+    {%- endif %}
     group by master_person_id
 
 ),
@@ -37,7 +57,7 @@ golden as (
                 'updated_at', source_updated_at
             )
         ) as provenance
-    from {{ ref('master_person_provenance') }}
+    from provenance
     group by master_person_id
 
 ),
@@ -47,7 +67,7 @@ identity as (
 
     select distinct on (master_person_id)
         master_person_id, source_department, source_feed, source_record, source_batch, source_updated_at
-    from {{ ref('master_person_provenance') }}
+    from provenance
     where attribute in ('resident_id', 'person_name')
     order by master_person_id, attribute = 'resident_id' desc
 
@@ -72,8 +92,10 @@ select
     identity.source_record,
     identity.source_batch,
     identity.source_updated_at,
-    coalesce(golden.provenance, '{}'::jsonb) as provenance
+    coalesce(golden.provenance, '{}'::jsonb) as provenance,
+    resolved.resolved_at
 
 from records
 left join golden on golden.master_person_id = records.master_person_id
 left join identity on identity.master_person_id = records.master_person_id
+left join resolved on resolved.master_person_id = records.master_person_id

@@ -1,20 +1,41 @@
-{{ config(contract={'enforced': true}) }}
+{{ config(**person_register_config()) }}
 
--- The golden value of each attribute of each master person, and the record that supplied it.
-with golden as (
+-- The golden value of each attribute of each master person, and the record that supplied it;
+-- incremental: a build redoes only the persons resolution touched since the last one.
+with
 
-    {{ golden_attributes(ref('int_person_attributes__candidates'), 'person', 'master_person_id') }}
+resolved as (
+
+    {{ resolved_master_persons() }}
+
+),
+
+candidates as (
+
+    select candidates.*
+    from {{ ref('int_person_attributes__candidates') }} as candidates
+    {%- if is_incremental() %}
+    where candidates.master_person_id in (select master_person_id from resolved)
+    {%- endif %}
+
+),
+
+golden as (
+
+    {{ golden_attributes('candidates', 'person', 'master_person_id') }}
 
 )
 
 select
-    master_person_id,
-    attribute,
-    value,
-    source_department,
-    source_feed,
-    source_record,
-    source_role,
-    source_batch,
-    source_updated_at
+    golden.master_person_id,
+    golden.attribute,
+    golden.value,
+    golden.source_department,
+    golden.source_feed,
+    golden.source_record,
+    golden.source_role,
+    golden.source_batch,
+    golden.source_updated_at,
+    resolved.resolved_at
 from golden
+left join resolved on resolved.master_person_id = golden.master_person_id

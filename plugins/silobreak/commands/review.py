@@ -15,7 +15,7 @@ from rich.table import Table
 
 from silobreak.errors import SilobreakError
 from silobreak.settings import current_stack
-from silobreak.terminal import stdout
+from silobreak.terminal import stderr, stdout
 
 app = typer.Typer(help="Review the person pairs entity resolution was unsure of.", no_args_is_help=True)
 
@@ -93,15 +93,30 @@ def reject(
 
 
 @app.command()
-def resolve() -> None:
-    """Run entity resolution now (master_data does it after every load) and rebuild the registers."""
+def resolve(
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Score every record again with a newly trained model and rebuild the registers from scratch "
+            "(after changing the matcher, the thresholds or the survivorship rules).",
+        ),
+    ] = False,
+) -> None:
+    """Run entity resolution now and update the registers (master_data does it after every load).
+
+    Only the records that changed since the last run, and the persons they touch, are done again."""
     from silobreak.pipeline.transform import build_registers
     from silobreak.resolution.run import resolve_persons
 
     stack = current_stack()
-    stats = resolve_persons(stack)
-    build_registers(stack=stack)
+    with stderr().status("resolving person records ..."):
+        stats = resolve_persons(stack, full=full)
     stdout().print(
-        f"{stats['records']} person records -> {stats['master_persons']} master persons; "
-        f"{stats['review_pending']} pairs pending review; {stats['events']} merges/splits"
+        f"{stats['mode']} run: {stats['new']} new, {stats['changed']} changed, {stats['gone']} gone of "
+        f"{stats['records']} person records; {stats['affected']} re-clustered -> {stats['master_persons']} master "
+        f"persons; {stats.get('review_pending', 0)} pairs pending review; {stats['events']} merges/splits"
     )
+    with stderr().status("building the registers ..."):
+        build_registers(stack=stack, full=full)
+    stdout().print(f"registers updated ({'rebuilt' if full else 'incrementally'})")

@@ -113,10 +113,30 @@ class Warehouse:
         return {c: sql_columns.direct_sources(sql, c, schema) for c in sql_columns.output_columns(sql, schema)}
 
     @cache  # noqa: B019
+    def mirrors(self) -> dict[str, str]:
+        """Tables a pipeline step keeps as a copy of a dbt model (a source with ``meta.mirrors:
+        <model>``, like resolution.person_records): they carry that model's sensitivity and owners."""
+        if not self.manifest.exists():
+            return {}
+        manifest = json.loads(self.manifest.read_text())
+        models = {
+            n["name"]: f"{n['database']}.{n['schema']}.{n.get('alias') or n['name']}"
+            for n in manifest.get("nodes", {}).values()
+            if n.get("resource_type") == "model"
+        }
+        found = {}
+        for n in manifest.get("sources", {}).values():
+            copied = (n.get("meta") or {}).get("mirrors") or (n.get("config") or {}).get("meta", {}).get("mirrors")
+            if copied in models:
+                found[f"{n['database']}.{n['schema']}.{n.get('identifier') or n['name']}"] = models[copied]
+        return found
+
+    @cache  # noqa: B019
     def classified(self, table: str) -> tuple[dict[str, str], frozenset[str]]:
         """Per-column sensitivity of a table, and the departments its data comes from."""
         from silobreak.contracts import load_contracts
 
+        table = self.mirrors().get(table, table)
         _, schema, name = table.split(".", 2)
         for contract in load_contracts():
             if (contract.raw_schema, contract.raw_table) == (schema, name):
@@ -141,6 +161,7 @@ class Warehouse:
         dependency graph, so it holds where no column can be traced (an unpivot, a jsonb aggregate)."""
         from silobreak.contracts import load_contracts
 
+        table = self.mirrors().get(table, table)
         _, schema, name = table.split(".", 2)
         for contract in load_contracts():
             if (contract.raw_schema, contract.raw_table) == (schema, name):

@@ -107,11 +107,15 @@ def build(
     context: dict[str, Any] | None = None,
     stack: Stack | None = None,
     exclude: str | None = None,
+    *,
+    full: bool = False,
 ) -> dict[str, Any]:
-    """``dbt build`` (models, snapshots and their tests) for a selection, reported to OpenLineage."""
+    """``dbt build`` (models, snapshots and their tests) for a selection, reported to OpenLineage;
+    ``full`` rebuilds incremental models from scratch."""
     stack = stack or current_stack()
     ensure_sources(stack)
     args = ["build"] + (["--select", select] if select else []) + (["--exclude", exclude] if exclude else [])
+    args += ["--full-refresh"] if full else []
     output = dbt(args, stack=stack, context=context)
     summary = next((line for line in reversed(output.splitlines()) if "PASS=" in line), "")
     return {"select": select or "all", "exclude": exclude, "summary": summary.split("Done.")[-1].strip()}
@@ -122,24 +126,28 @@ def build_before_resolution(context: dict[str, Any] | None = None, stack: Stack 
     return build(BEFORE_RESOLUTION, context, stack)
 
 
-def build_registers(context: dict[str, Any] | None = None, stack: Stack | None = None) -> dict[str, Any]:
-    """Everything after resolution: resolved records, registers, their tests and the history snapshots."""
+def build_registers(
+    context: dict[str, Any] | None = None, stack: Stack | None = None, *, full: bool = False
+) -> dict[str, Any]:
+    """Everything after resolution: resolved records, registers, their tests and the history
+    snapshots. The person registers update only the persons resolution touched, unless ``full``."""
     from silobreak.resolution.store import ensure_schema
     from silobreak.warehouse import connect
 
     stack = stack or current_stack()
     with connect(stack) as conn, conn.transaction():
         ensure_schema(conn)  # the registers read resolution.person_xref, empty before the first resolution
-    return build(None, context, stack, exclude=BEFORE_RESOLUTION)
+    return build(None, context, stack, exclude=BEFORE_RESOLUTION, full=full)
 
 
-def refresh(context: dict[str, Any] | None = None, stack: Stack | None = None) -> dict[str, Any]:
-    """The whole master-data refresh outside Airflow: build, resolve, build the registers."""
+def refresh(context: dict[str, Any] | None = None, stack: Stack | None = None, *, full: bool = False) -> dict[str, Any]:
+    """The whole master-data refresh outside Airflow: build, resolve, build the registers; only
+    what changed since the last refresh, unless ``full``."""
     from silobreak.resolution.run import resolve_persons
 
     stack = stack or current_stack()
     return {
         "build": build_before_resolution(context, stack),
-        "resolve": resolve_persons(stack, context),
-        "build_registers": build_registers(context, stack),
+        "resolve": resolve_persons(stack, context, full=full),
+        "build_registers": build_registers(context, stack, full=full),
     }

@@ -72,7 +72,7 @@ def resolve(
     for (a, b), same in decisions.items():  # accepted pairs the model no longer proposes
         if same and a in trusted and b in trusted:
             links.append((1.0, a, b, "review_accepted"))
-    links.sort(key=lambda x: -x[0])
+    links.sort(key=lambda x: (-x[0], *pair_key(x[1], x[2])))  # ties in one order, whatever order pairs came in
 
     # governance's "not the same person" keeps the two records out of one cluster
     rejected: dict[str, set[str]] = {}

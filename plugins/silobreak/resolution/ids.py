@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]
@@ -32,9 +32,15 @@ def new_id(cluster_key: str, kind: str = "person") -> str:
     return str(uuid.uuid5(NAMESPACE, f"{kind}:{cluster_key}"))
 
 
-def carry(assignment: pd.DataFrame, previous: Mapping[str, str], kind: str = "person") -> IdAssignment:
+def carry(
+    assignment: pd.DataFrame,
+    previous: Mapping[str, str],
+    kind: str = "person",
+    issued: Collection[str] = (),
+) -> IdAssignment:
     """Give each cluster of ``assignment`` (unique_id, cluster_key) a master id, carrying ids over
-    from ``previous`` (unique_id -> master id of the last run)."""
+    from ``previous`` (unique_id -> master id of the last run). ``issued``: ids held elsewhere,
+    which a new cluster must not take (an incremental run sees only part of the records)."""
     votes: dict[str, Counter[str]] = {}
     spread: dict[str, set[str]] = {}
     for u, key in zip(assignment["unique_id"], assignment["cluster_key"], strict=True):
@@ -53,7 +59,7 @@ def carry(assignment: pd.DataFrame, previous: Mapping[str, str], kind: str = "pe
         if key not in ids and old not in taken:
             ids[key] = old
             taken.add(old)
-    issued = set(previous.values())
+    issued = set(previous.values()) | set(issued)
     result = IdAssignment(ids)
     for key in votes:
         if key not in ids:

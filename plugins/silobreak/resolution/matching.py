@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 MODEL_COLUMNS = ("unique_id", "trusted_id", "id_key", "name_s", "name_py", "surname", "birth_date", "gender", "mobile")
 
 
+#: Which records are compared at all: those equal on one of these column sets.
+BLOCKING_KEYS = (("id_key",), ("birth_date", "surname"), ("mobile", "surname"), ("name_py", "birth_date"))
+
+
 @dataclass(frozen=True)
 class Thresholds:
     """Match probability at or above ``link``: linked; from ``review`` up to it: governance decides."""
@@ -56,17 +60,52 @@ def _settings(similarity: str = "jaro_winkler") -> Any:
             cl.ExactMatch("gender"),
             cl.ExactMatch("mobile"),
         ],
-        blocking_rules_to_generate_predictions=[
-            block_on("id_key"),
-            block_on("birth_date", "surname"),
-            block_on("mobile", "surname"),
-            block_on("name_py", "birth_date"),
-        ],
+        blocking_rules_to_generate_predictions=[block_on(*key) for key in BLOCKING_KEYS],
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
         additional_columns_to_retain=["trusted_id"],
         max_iterations=20,
     )
+
+
+def fit(
+    features: pd.DataFrame,
+    *,
+    seed: int = 1,
+    db_api: Any = None,
+    similarity: str = "jaro_winkler",
+    table: str | None = None,
+) -> Any:
+    """A Splink linker over ``features``, trained on them without labels: u by random sampling,
+    m by expectation maximisation on two blockings."""
+    from splink import DuckDBAPI, Linker, block_on
+
+    db_api = db_api or DuckDBAPI()
+    # ``table``: the features already stored in the backend's database (another backend than DuckDB)
+    source = db_api.register(table if table else _model_frame(features))
+    linker = Linker(source, _settings(similarity), log_level=logging.WARNING)
+    linker.training.estimate_probability_two_random_records_match([block_on("id_key")], recall=0.8)
+    linker.training.estimate_u_using_random_sampling(max_pairs=min(2e6, len(features) * 20.0), seed=seed)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("birth_date"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("mobile"))
+    return linker
+
+
+def model_of(linker: Any) -> dict[str, Any]:
+    """The trained model as JSON-able settings (what ``resolution.models`` keeps)."""
+    return dict(linker.misc.save_model_to_json())
+
+
+def trained(features: pd.DataFrame, model: dict[str, Any]) -> Any:
+    """A linker over ``features`` that scores with an earlier trained ``model``, without training."""
+    from splink import DuckDBAPI, Linker
+
+    return Linker(DuckDBAPI().register(_model_frame(features)), model, log_level=logging.WARNING)
+
+
+def predict(linker: Any, *, review: float) -> pd.DataFrame:
+    """Every pair the blocking rules propose, at or above ``review``, one side without a trusted ID."""
+    return _untrusted(linker.inference.predict(threshold_match_probability=review, warning_mode="never"))
 
 
 def score_pairs(
@@ -79,22 +118,54 @@ def score_pairs(
     table: str | None = None,
 ) -> pd.DataFrame:
     """Pairs (``unique_id_l``, ``unique_id_r``, ``match_probability``) at or above ``review``,
-    at least one side without a trusted ID. The model is trained on these records, unsupervised:
-    u by random sampling, m by expectation maximisation on two blockings."""
+    at least one side without a trusted ID, from a model trained on these same records."""
+    if len(features) < 2:
+        return no_pairs()
+    return predict(fit(features, seed=seed, db_api=db_api, similarity=similarity, table=table), review=review)
+
+
+def score_new(new: pd.DataFrame, existing: pd.DataFrame, model: dict[str, Any], *, review: float) -> pd.DataFrame:
+    """The pairs a day's new or changed records make, among themselves and with ``existing``
+    records, scored by an earlier trained ``model``: the same pairs and probabilities a run over
+    all records with that model gives for them, without comparing existing records again."""
     from splink import DuckDBAPI, Linker, block_on
 
-    frame = features.loc[:, list(MODEL_COLUMNS)]
-    if len(frame) < 2:
-        return pd.DataFrame(columns=["unique_id_l", "unique_id_r", "match_probability"])
-    db_api = db_api or DuckDBAPI()
-    # ``table``: the features already stored in the backend's database (another backend than DuckDB)
-    source = db_api.register(table if table else frame)
-    linker = Linker(source, _settings(similarity), log_level=logging.WARNING)
-    linker.training.estimate_probability_two_random_records_match([block_on("id_key")], recall=0.8)
-    linker.training.estimate_u_using_random_sampling(max_pairs=min(2e6, len(frame) * 20.0), seed=seed)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("birth_date"))
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("mobile"))
-    predictions = linker.inference.predict(threshold_match_probability=review)
-    pairs = predictions.as_pandas_dataframe()  # type: ignore[no-untyped-call]
+    if new.empty:
+        return no_pairs()
+    db_api = DuckDBAPI()
+    options: dict[str, Any] = {
+        "blocking_rules_to_generate_predictions": [block_on(*key) for key in BLOCKING_KEYS],
+        "threshold_match_probability": review,
+        "warning_mode": "never",
+    }
+    left = db_api.register(_model_frame(new), table_name="new_records")
+    linker = Linker(left, model, log_level=logging.WARNING)
+    found = [_untrusted(linker.inference.predict_within(left, **options))]
+    if not existing.empty:
+        right = db_api.register(_model_frame(existing), table_name="existing_records")
+        found.append(_untrusted(linker.inference.predict_between(left, right, **options)))
+    return pd.concat(found, ignore_index=True)
+
+
+def _model_frame(features: pd.DataFrame) -> pd.DataFrame:
+    # text columns typed as text even when a small frame holds only nulls in one, so DuckDB
+    # compares them with the other side's text
+    return features.loc[:, list(MODEL_COLUMNS)].astype("string")
+
+
+def no_pairs() -> pd.DataFrame:
+    return _untrusted(None)
+
+
+def _untrusted(predictions: Any) -> pd.DataFrame:
+    """Pairs where at least one side has no trusted ID: two trusted IDs decide for themselves."""
+    columns = ["unique_id_l", "unique_id_r", "match_probability"]
+    if predictions is None:
+        return pd.DataFrame(columns=columns)
+    pairs = predictions.as_pandas_dataframe()
     keep = pairs["trusted_id_l"].isna() | pairs["trusted_id_r"].isna()
-    return pairs.loc[keep, ["unique_id_l", "unique_id_r", "match_probability"]].reset_index(drop=True)
+    out = pairs.loc[keep, columns].reset_index(drop=True)
+    out["unique_id_l"] = out["unique_id_l"].astype(object)
+    out["unique_id_r"] = out["unique_id_r"].astype(object)
+    out["match_probability"] = out["match_probability"].astype(float)
+    return out
