@@ -93,6 +93,24 @@ def test_a_cluster_keeps_its_id_and_merges_and_splits_are_recorded() -> None:
     assert [e[0] for e in ids3.events] == ["split"]
 
 
+def test_a_new_cluster_never_takes_an_id_held_outside_the_records_seen() -> None:
+    """An incremental run sees part of the records: ids held elsewhere are passed as issued."""
+    part = pd.DataFrame({"unique_id": ["r9"], "cluster_key": ["k1"]})
+    held_elsewhere = ids.new_id("k1")
+    assert ids.carry(part, {}).ids["k1"] == held_elsewhere
+    assert ids.carry(part, {}, issued={held_elsewhere}).ids["k1"] != held_elsewhere
+
+
+def test_link_ties_resolve_the_same_whatever_order_pairs_arrive_in() -> None:
+    """Clustering only part of the records must equal clustering all: no dependence on pair order."""
+    features = _features([("a", "X"), ("b", "Y"), ("c", None)])
+    pairs = _pairs([("a", "c", 0.97), ("b", "c", 0.97)])
+    forward = clusters.resolve(features, pairs, Thresholds()).assignment
+    backward = clusters.resolve(features, pairs.iloc[::-1].reset_index(drop=True), Thresholds()).assignment
+    assert forward.equals(backward)
+    assert forward.set_index("unique_id").at["c", "cluster_key"] == "id:X"
+
+
 def test_pairwise_scores() -> None:
     truth = pd.Series(["p", "p", "p", "q"], index=list("abcd"))
     assert scoring.pairwise(truth, truth).f1 == 1.0

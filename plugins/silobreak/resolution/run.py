@@ -1,8 +1,10 @@
-"""One resolution run against the warehouse: read the person records, resolve, write back.
+"""One resolution run against the warehouse: find what changed, resolve it, write back.
 
 Called by the ``master_data`` DAG between the dbt build of staging/intermediate and the dbt build
 of the registers, and reported to OpenLineage as job ``resolution.persons`` (input: the
-intermediate person union, outputs: the xref, the review queue and the id events).
+intermediate person union; outputs: the xref, the records as resolved, the review queue, the id
+events and the master persons touched). Incremental unless it is the first run or asked to be
+full (ADR 0012).
 """
 
 from __future__ import annotations
@@ -44,7 +46,6 @@ def resolve_persons(
     stack = stack or current_stack()
     thresholds = thresholds or matching.Thresholds()
     run_id = str(uuid.uuid4())
-    started = datetime.datetime.now(datetime.UTC)
     schema, table = store.PERSON_RECORDS
     with (
         emit.step(
@@ -59,6 +60,9 @@ def resolve_persons(
     ):
         store.ensure_schema(conn)
         conn.execute("select pg_advisory_xact_lock(hashtext('silobreak.resolution_run'))")
+        # the run's time is taken once it holds the lock: every run committed before has an earlier
+        # one, so a register's watermark (its latest resolved_at) never passes a run still running
+        started = _now(conn)
         stats = _resolve(conn, thresholds, run_id, started, full=full, retrain=retrain)
         conn.execute(
             "insert into resolution.runs (run_id, started_at, finished_at, stats) values (%s, %s, now(), %s)",
@@ -120,9 +124,10 @@ def _resolve(
         pairs = matching.predict(linker, review=thresholds.review) if len(everything) > 1 else matching.no_pairs()
     else:
         assert model is not None
-        pairs = matching.score_new(
-            prepared, delta.read_features(conn, "candidates"), model[1], review=thresholds.review
-        )
+        candidates = delta.read_features(conn, "candidates")
+        stats["candidates"] = len(candidates)
+        lap("candidates")
+        pairs = matching.score_new(prepared, candidates, model[1], review=thresholds.review)
     stats["pairs_scored"] = len(pairs)
     store.save_pairs(conn, pairs, model[0], replace_all=full)
     lap("matching")
@@ -132,6 +137,7 @@ def _resolve(
         stats["affected"], stats["closure_rounds"] = delta.affect_changed(
             conn, link=thresholds.link, decided_since=decided_since
         )
+    lap("closure")
     records = delta.read_features(conn, "affected")
     inside, crossing = store.read_pairs(conn)
     decisions = store.decisions(conn)
@@ -150,6 +156,12 @@ def _resolve(
     stats["events"] = store.write_events(conn, carried.events, run_id, started)
     lap("writing")
     return {**stats, **_totals(conn), **timings}
+
+
+def _now(conn: psycopg.Connection[Any]) -> datetime.datetime:
+    row = conn.execute("select clock_timestamp()").fetchone()
+    assert row is not None
+    return row[0]  # type: ignore[no-any-return]
 
 
 def _crossing_review(
