@@ -11,6 +11,7 @@
         'incremental_strategy': 'delete+insert',
         'on_schema_change': 'append_new_columns',
         'contract': {'enforced': true},
+        'indexes': [{'columns': ['master_person_id']}],
         'post_hook': "{{ delete_vanished_master_persons() }}",
     }) }}
 {%- endmacro %}

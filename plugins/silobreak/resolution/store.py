@@ -102,6 +102,8 @@ create table if not exists resolution.person_records (
     changed_at         timestamptz not null,
     run_id             text not null
 );
+create unique index if not exists person_records_key
+    on resolution.person_records (source_feed, source_record, source_role);
 comment on table resolution.person_records is
     'The person records as the last resolution run saw them; batch and time are those of the '
     'record''s last change, so a department delivering the same record again changes nothing.';
