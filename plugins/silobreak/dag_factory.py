@@ -102,10 +102,11 @@ def feed_dag(contract: FeedContract) -> DAG:
 def master_dag(contracts: list[FeedContract]) -> DAG:
     @dag(
         dag_id=MASTER_DAG_ID,
-        description="Refresh staging, resolve entities and rebuild the master registers when any feed loads new rows",
+        description="Refresh staging, resolve what changed, update the master registers when any feed loads rows",
         doc_md="### Master data\n\nWhenever a feed's raw table changes: `dbt build` of staging per department "
-        "and the person union; entity resolution into `resolution.person_xref` (review queue: "
-        "`silobreak review list`); `dbt build` of the registers in schema `master` and their history.",
+        "and the person union; entity resolution of the records that changed into `resolution.person_xref` "
+        "(review queue: `silobreak review list`); `dbt build` of the registers in schema `master` (the person "
+        "registers incrementally) and their history.",
         schedule=AssetAny(*(raw_asset(c) for c in contracts)),
         start_date=START_DATE,
         catchup=False,
@@ -123,7 +124,7 @@ def master_dag(contracts: list[FeedContract]) -> DAG:
 
         @task(outlets=[warehouse_asset("resolution", "person_xref")])
         def resolve() -> dict[str, Any]:
-            """Entity resolution of every person record (resident ID, then Splink); lineage job resolution.persons."""
+            """Entity resolution of the person records that changed (resident ID, then Splink)."""
             from silobreak.resolution.run import resolve_persons
 
             return resolve_persons(context=dict(get_current_context()))
