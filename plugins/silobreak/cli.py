@@ -203,6 +203,13 @@ def run(
             f"{MASTER_DAG_ID}: {'[green]success' if master.state == 'success' else '[red]' + master.state}[/]  "
             f"master persons: {totals['master_persons']}  lineage events stored: {totals['lineage_events']}"
         )
+        resolved = totals["last_resolution"]
+        if resolved:
+            out.print(
+                f"entity resolution ({resolved['mode']}): {resolved['new']} new, {resolved['changed']} changed, "
+                f"{resolved['gone']} gone of {resolved['records']} person records; "
+                f"{resolved.get('affected', 0)} re-clustered"
+            )
         for task, log in master.failures.items():
             console.print(f"[red]{MASTER_DAG_ID}.{task} failed:[/red]\n{log}")
     failed = [n for n, r in results.items() if r.state != "success"]

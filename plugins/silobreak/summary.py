@@ -37,7 +37,12 @@ def feed_summary(stack: Stack, feed: str) -> dict[str, Any]:
             persons_row = conn.execute("select count(*) from master.master_person").fetchone()
             persons = persons_row[0] if persons_row else 0
         except psycopg.errors.UndefinedTable:
+            conn.rollback()
             persons = 0
+        try:
+            resolution = conn.execute("select stats from resolution.runs order by started_at desc limit 1").fetchone()
+        except psycopg.errors.UndefinedTable:
+            resolution = None
     with psycopg.connect(stack.dsn(LINEAGE_DB)) as conn:
         events_row = conn.execute("select count(*) from lineage_events").fetchone()
     return {
@@ -49,5 +54,6 @@ def feed_summary(stack: Stack, feed: str) -> dict[str, Any]:
         "quarantined": quarantined or 0,
         "loaded": loaded or 0,
         "master_persons": persons,
+        "last_resolution": resolution[0] if resolution else None,
         "lineage_events": events_row[0] if events_row else 0,
     }
