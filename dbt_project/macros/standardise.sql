@@ -78,7 +78,8 @@
     {%- for pattern, replacement in steps -%}
         {%- set ns.sql = "regexp_replace(" ~ ns.sql ~ ", '" ~ pattern ~ "', '" ~ replacement ~ "', 'g')" -%}
     {%- endfor -%}
-    {{ ns.sql }}
+    {#- most addresses have no Chinese numeral before a marker: skip the chain for them -#}
+    case when {{ text }} ~ '[零〇一二两三四五六七八九十百][号栋幢座单层楼室房户]' then {{ ns.sql }} else {{ text }} end
 {%- endmacro %}
 
 {#- The canonical spelling of an address detail (see address_detail), from text already NFKC-folded. -#}

@@ -153,11 +153,11 @@ def test_licences_name_their_legal_representative(stack: Stack, day0: dict[str, 
             "legal_representative_disagrees from master.master_licence where master_legal_entity_id is not null"
         ).fetchall()
     licences = pd.DataFrame(rows, columns=["feed", "licence_no", "named", "master_id", "disagrees"])
-    truth = pd.concat(
-        [truth_table(stack, str(feed)).reindex(group["licence_no"]) for feed, group in licences.groupby("feed")]
-    )
     licences = licences.sort_values(["feed", "licence_no"]).reset_index(drop=True)
-    truth = truth.reindex(licences["licence_no"]).reset_index(drop=True)
+    truth = pd.concat(  # numbers repeat across kinds: each feed's truth for its own licences, in order
+        [truth_table(stack, str(feed)).reindex(group["licence_no"]) for feed, group in licences.groupby("feed")],
+        ignore_index=True,
+    )
     misspelt = (truth["variation_column"] == "legal_representative") & truth["variation"].isin(
         ["homophone_name", "similar_char_name"]
     )
