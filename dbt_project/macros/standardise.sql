@@ -43,7 +43,8 @@
     master_address_id): Chinese numerals before a marker (号 栋 单元 层 室...) as digits, building
     synonyms (幢 座 号楼 # 栋楼) as 栋, 楼 / F after a number as 层, 室 / 房 / 号 after a room number
     dropped, 第 and leading zeros dropped, Latin letters upper-case. What it does not recognise
-    (estate and building names) stays as written, so no two different addresses merge. -#}
+    (estate and building names) stays as written: an unknown spelling splits an address rather
+    than merging two. -#}
 {% macro address_detail(address) -%}
     {{ address_canonical("regexp_replace(" ~ address ~ ", '^深圳市[^市区]{1,4}区([^区]{1,8}?街道)?', '')") }}
 {%- endmacro %}
