@@ -108,6 +108,101 @@ def test_enterprises_link_to_their_legal_representative(stack: Stack, day0: dict
     assert licences > 300 and licences_linked > 0.9 * licences
 
 
+def truth_table(stack: Stack, feed: str) -> pd.DataFrame:
+    """A feed's truth (the latest day wins), indexed by the record's key."""
+    files = sorted((truth_dir(stack) / feed).glob("*[0-9].parquet"))
+    truth = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    key = truth.columns[0]
+    return truth.drop_duplicates(key, keep="last").set_index(key)
+
+
+def true_person_of_master(stack: Stack) -> pd.Series:
+    """Each master person's true person: the one most of its records are."""
+    current = xref(stack)
+    truth = scoring.true_persons(truth_dir(stack), current).reindex(current.index)
+    frame = pd.DataFrame({"master_id": current["master_id"], "person_id": truth}).dropna()
+    return frame.groupby("master_id")["person_id"].agg(lambda persons: persons.mode().iloc[0])
+
+
+def test_licences_are_keyed_by_kind_and_number(stack: Stack, day0: dict[str, Any]) -> None:
+    with connect(stack) as conn:
+        licences, ids, kinds_and_numbers, wrong_id = conn.execute(
+            """
+            select count(*), count(distinct master_licence_id), count(distinct (licence_kind, licence_no)),
+                count(*) filter (where master_licence_id <> md5('licence:' || licence_kind || '|' || licence_no)::uuid)
+            from master.master_licence
+            """
+        ).fetchone() or (0, 0, 0, 0)
+        primary_key = conn.execute(
+            """
+            select string_agg(a.attname, ',') from pg_index i
+            join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
+            where i.indrelid = 'master.master_licence'::regclass and i.indisprimary
+            """
+        ).fetchone()
+    assert licences > 300 and licences == ids == kinds_and_numbers and wrong_id == 0
+    assert primary_key == ("master_licence_id",)
+
+
+def test_licences_name_their_legal_representative(stack: Stack, day0: dict[str, Any]) -> None:
+    """The licence's representative is the holder's, checked against the person the city says the
+    licence names; a representative the licence misspells is flagged, and only such a one."""
+    with connect(stack) as conn:
+        rows = conn.execute(
+            "select source_feed, licence_no, legal_representative, legal_representative_master_person_id::text, "
+            "legal_representative_disagrees from master.master_licence where master_legal_entity_id is not null"
+        ).fetchall()
+    licences = pd.DataFrame(rows, columns=["feed", "licence_no", "named", "master_id", "disagrees"])
+    licences = licences.sort_values(["feed", "licence_no"]).reset_index(drop=True)
+    truth = pd.concat(  # numbers repeat across kinds: each feed's truth for its own licences, in order
+        [truth_table(stack, str(feed)).reindex(group["licence_no"]) for feed, group in licences.groupby("feed")],
+        ignore_index=True,
+    )
+    misspelt = (truth["variation_column"] == "legal_representative") & truth["variation"].isin(
+        ["homophone_name", "similar_char_name"]
+    )
+    linked = licences["master_id"].notna()
+    persons = true_person_of_master(stack).reindex(licences.loc[linked, "master_id"]).to_numpy()
+    right = (persons == truth.loc[linked, "legal_representative_person_id"].to_numpy()).mean()
+    assert linked.mean() > 0.9 and right >= 0.99, f"{linked.mean():.3f} linked, {right:.4f} to the right person"
+    flagged = licences["disagrees"].fillna(False).astype(bool)
+    assert misspelt.sum() > 0, "the city misspells some licences' representatives"
+    assert not (flagged & ~misspelt).any(), "in the city every licence names its holder's representative"
+    assert (flagged & misspelt).sum() >= 0.8 * misspelt.sum(), "a misspelt representative is flagged"
+    assert not (linked & flagged).any(), "a disagreeing name links to no one"
+
+
+def test_addresses_are_keyed_on_their_canonical_spelling(stack: Stack, day0: dict[str, Any]) -> None:
+    """The city spells its addresses canonically (road, 号, 栋, 单元, room); varied only by province,
+    city and sub-district. So every true enterprise address is one master address, and canonical
+    keying merges no two city addresses (the spellings it unites are in the model's unit test)."""
+    with connect(stack) as conn:
+        rows = conn.execute(
+            "select district, detail, mention_count, spelling_count from master.master_address"
+        ).fetchall()
+        cleaned_text = conn.execute(
+            """
+            select count(distinct (substring(address from '^深圳市([^市区]{1,4}区)'),
+                regexp_replace(address, '^深圳市[^市区]{1,4}区([^区]{1,8}?街道)?', '')))
+            from (
+                select address from intermediate.int_persons__unioned
+                union all select registered_address from staging.stg_market_regulation__enterprises
+                union all select premises_address from staging.stg_market_regulation__food_business_licences
+            ) as mentions
+            where address ~ '^深圳市[^市区]{1,4}区.'
+            """
+        ).fetchone()
+    addresses = pd.DataFrame(rows, columns=["district", "detail", "mentions", "spellings"])
+    assert cleaned_text is not None and len(addresses) == cleaned_text[0], "no two city addresses merged"
+    assert (addresses["spellings"] > 1).any(), "spellings without the sub-district join the full one"
+    registered = set(addresses["district"] + "|" + addresses["detail"])
+    enterprises = truth_dir(stack) / "enterprises"
+    true = pd.read_parquet(sorted(enterprises.glob("*.parquet"))[-1])["registered_address"]
+    parts = true.str.extract(r"^深圳市(?P<district>[^市区]{1,4}区)(?:[^区]{1,8}?街道)?(?P<detail>.+)$")
+    found = (parts["district"] + "|" + parts["detail"]).isin(registered).mean()
+    assert found > 0.95, f"{found:.3f} of the enterprises' true addresses are master addresses"
+
+
 def test_a_rerun_keeps_every_master_id(stack: Stack, day0: dict[str, Any]) -> None:
     stats = resolve_persons(stack)
     assert stats["events"] == 0

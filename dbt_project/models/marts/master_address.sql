@@ -2,6 +2,8 @@
 
 -- One record per address (地址库): district (区), sub-district (街道) and the rest, from every
 -- department that writes an address; a department that left the sub-district out still matches.
+-- The rest is keyed in its canonical spelling (address_detail: 一号 = 1号, 幢 / 座 / 号楼 = 栋,
+-- 201室 = 201, ...) and split into road, house number, building, unit, floor and room.
 with
 
 mentions as (
@@ -57,19 +59,35 @@ ranked as (
         count(*) over (partition by master_address_id) as mention_count
     from keyed
 
+),
+
+spellings as (
+
+    select master_address_id, count(distinct address) as spelling_count
+    from keyed
+    group by master_address_id
+
 )
 
 select
-    master_address_id,
-    address,
+    ranked.master_address_id,
+    ranked.address,
     district,
     street,
     detail,
-    mention_count,
+    {{ address_road('detail') }} as road,
+    {{ address_house_number('detail') }} as house_number,
+    {{ address_building('detail') }} as building,
+    {{ address_unit('detail') }} as unit,
+    {{ address_floor('detail') }} as floor,
+    {{ address_room('detail') }} as room,
+    ranked.mention_count,
+    spellings.spelling_count,
     source_department,
     source_feed,
     source_record,
     source_batch,
     source_updated_at
 from ranked
-where survivorship_rank = 1
+inner join spellings on spellings.master_address_id = ranked.master_address_id
+where ranked.survivorship_rank = 1
