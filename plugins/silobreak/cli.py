@@ -117,6 +117,23 @@ def up(
 
 
 @app.command()
+def migrate() -> None:
+    """Bring the warehouse's platform tables to this version of silobreak (up does it too). Safe to run twice."""
+    from silobreak import warehouse
+    from silobreak.stack.postgres import Postgres
+
+    stack = current_stack()
+    if not Postgres(stack).running():
+        raise SilobreakError("PostgreSQL of the stack is not running", hint="start it: silobreak up")
+    changed = warehouse.migrate(stack)
+    console.print(
+        f"platform tables migrated to {warehouse.SCHEMA_DIGEST}"
+        if changed
+        else f"platform tables already at {warehouse.SCHEMA_DIGEST}"
+    )
+
+
+@app.command()
 def down() -> None:
     """Stop every service of the stack. Data (Postgres, landed objects) stays on disk."""
     from silobreak.stack import control

@@ -1,12 +1,20 @@
 """The platform's own tables in the warehouse: batch ledger, validation results, quarantined rows and
-the decisions governance took on them."""
+the decisions governance took on them.
+
+Their DDL runs once per stack and version of silobreak, by :func:`migrate` (``silobreak up`` and
+``silobreak migrate``), which records a digest of the DDL in ``silobreak.schema_version``. A
+pipeline step or command only reads that digest (:func:`ensure_platform_schema`) and stops, naming
+the command to run, when the tables are not the ones this code expects (see ADR 0014).
+"""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import psycopg
 
+from silobreak.errors import SilobreakError
 from silobreak.settings import WAREHOUSE_DB, Stack
 
 PLATFORM_SCHEMA = "silobreak"
@@ -114,14 +122,61 @@ from silobreak.batches b
 left join silobreak.validation_results r using (feed, batch_id)
 group by b.feed, b.batch_id;
 comment on view silobreak.quality_history is 'Per dataset and batch: rows, quarantined share and checks failed.';
+
+create table if not exists silobreak.schema_version (
+    singleton    boolean primary key default true check (singleton),
+    digest       text not null,
+    migrated_at  timestamptz not null default now()
+);
+comment on table silobreak.schema_version is
+    'Digest of the platform DDL last applied (silobreak migrate): steps check it instead of running DDL.';
 """
+
+#: Changes whenever :data:`DDL` does, so a stack migrated by an older silobreak is told apart.
+SCHEMA_DIGEST = hashlib.sha256(DDL.encode()).hexdigest()[:16]
 
 
 def connect(stack: Stack, **kwargs: Any) -> psycopg.Connection[Any]:
     return psycopg.connect(stack.dsn(WAREHOUSE_DB), **kwargs)
 
 
+def migrate(stack: Stack) -> bool:
+    """Bring the platform tables to this version of silobreak; returns whether DDL ran (False when
+    they already were). Idempotent and safe to run concurrently."""
+    with connect(stack) as conn, conn.transaction():
+        # serialise concurrent migrations: CREATE ... IF NOT EXISTS alone can still race
+        conn.execute("select pg_advisory_xact_lock(hashtext('silobreak.platform_schema'))")
+        if _applied_digest(conn) == SCHEMA_DIGEST:
+            return False
+        conn.execute(DDL)
+        conn.execute(
+            "insert into silobreak.schema_version (digest) values (%s) "
+            "on conflict (singleton) do update set digest = excluded.digest, migrated_at = now()",
+            (SCHEMA_DIGEST,),
+        )
+    return True
+
+
 def ensure_platform_schema(conn: psycopg.Connection[Any]) -> None:
-    # serialise concurrent first runs: CREATE ... IF NOT EXISTS alone can still race
-    conn.execute("select pg_advisory_xact_lock(hashtext('silobreak.platform_schema'))")
-    conn.execute(DDL)
+    """Stop with the command to run unless the platform tables are those of this version of
+    silobreak: two catalog-cheap reads, no DDL and no lock, so every step may call it."""
+    applied = _applied_digest(conn)
+    if applied == SCHEMA_DIGEST:
+        return
+    found = (
+        "have not been created (or predate schema_version)"
+        if applied is None
+        else f"were made by another version of silobreak (DDL digest {applied}, this one is {SCHEMA_DIGEST})"
+    )
+    raise SilobreakError(
+        f"the warehouse's platform tables (schema {PLATFORM_SCHEMA}) {found}",
+        hint="migrate them: silobreak migrate (silobreak up does it too)",
+    )
+
+
+def _applied_digest(conn: psycopg.Connection[Any]) -> str | None:
+    row = conn.execute("select to_regclass('silobreak.schema_version') is not null").fetchone()
+    if not row or not row[0]:
+        return None
+    row = conn.execute("select digest from silobreak.schema_version").fetchone()
+    return str(row[0]) if row else None

@@ -20,7 +20,6 @@ and not repeated in the results.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,7 +31,7 @@ import pandas as pd
 
 from silobreak.contracts import FeedContract
 from silobreak.errors import SilobreakError
-from silobreak.pipeline.validation import Outcome, _check_name, _describe_table_failure, suite_path
+from silobreak.pipeline.validation import Outcome, gx_batch_definition, judge, raised, suite_path
 
 UNIQUE = "expect_column_values_to_be_unique"
 SCHEMA_CHECKS = frozenset(
@@ -64,6 +63,8 @@ class _Tally:
     exception: dict[str, Any] | None = None
     keys: set[str] | None = None
     """The result's keys as Great Expectations gave them (None for a result of ours: all keys)."""
+    failed_rows: list[npt.NDArray[np.int64]] | None = None
+    """Positions of the rows the check failed, a chunk an array (None for a check of the whole table)."""
 
     def add(self, item: dict[str, Any]) -> None:
         self.chunks += 1
@@ -79,9 +80,18 @@ class _Tally:
             self.partial_unexpected_index_list += [int(i) for i in result.get("unexpected_index_list") or []][:room]
         if "observed_value" in result:
             self.observed_value = result["observed_value"]
+        if result.get("unexpected_index_list") is not None:
+            rows = np.asarray(result["unexpected_index_list"], dtype=np.int64)
+            self.failed_rows = [*(self.failed_rows or []), rows]
         exception = item.get("exception_info") or {}
-        if _raised(exception) and self.exception is None:
+        if raised(exception) and self.exception is None:
             self.exception = exception
+
+    def rows(self) -> list[int] | None:
+        """Every failed row's position in the batch (None for a check of the whole table)."""
+        if self.failed_rows is None:
+            return None
+        return [row for rows in self.failed_rows for row in rows.tolist()]
 
     def as_result(self) -> dict[str, Any]:
         result: dict[str, Any]
@@ -114,13 +124,6 @@ class _Tally:
             "meta": {},
             "exception_info": exception,
         }
-
-
-def _raised(info: dict[str, Any]) -> bool:
-    """Whether a result's exception_info tells of an exception (flat, or keyed by metric)."""
-    return bool(info.get("raised_exception")) or any(
-        isinstance(v, dict) and v.get("raised_exception") for v in info.values()
-    )
 
 
 def _percent(part: int, whole: int) -> float | None:
@@ -216,31 +219,17 @@ def _without_fingerprints() -> Iterator[None]:
         engine.HASH_THRESHOLD = threshold
 
 
-def _columns_of(config: dict[str, Any]) -> list[str]:
-    kwargs = config["kwargs"]
-    return [kwargs[k] for k in ("column", "column_A", "column_B") if kwargs.get(k)]
-
-
 def validate_chunks(contract: FeedContract, batch_id: str, chunks: Iterable[pd.DataFrame]) -> Outcome:
     """Run the feed's suite over the batch's chunks (indexed by position in the batch, as
     :func:`~silobreak.pipeline.chunks.iter_frames` gives them); the same outcome as
     :func:`~silobreak.pipeline.validation.validate` on the whole batch."""
     import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    import silobreak.expectations  # noqa: F401 - registers the custom expectations
-
+    context, batch_definition = gx_batch_definition(contract, batch_id)
     suite_json, schema, row_checks, unique = _suites(contract)
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
     whole = gx.ExpectationSuite(**suite_json)
     first_suite = context.suites.add(gx.ExpectationSuite(name=f"{whole.name}.first", expectations=schema + row_checks))
     rows_suite = context.suites.add(gx.ExpectationSuite(name=f"{whole.name}.rows", expectations=row_checks))
-    batch_definition = (
-        context.data_sources.add_pandas(contract.department)
-        .add_dataframe_asset(contract.entity)
-        .add_batch_definition_whole_dataframe(batch_id)
-    )
     order = {id(e): i for i, e in enumerate(suite_json.get("expectations", []))}
     # Great Expectations returns results in its own order: match them to the suite by expectation id
     position = {
@@ -250,14 +239,13 @@ def validate_chunks(contract: FeedContract, batch_id: str, chunks: Iterable[pd.D
     }
     tallies: dict[int, _Tally] = {}
     keys = [_Keys(e["kwargs"]["column"]) for e in unique]
-    reasons: dict[int, list[str]] = defaultdict(list)
-    table_failures: list[str] = []
+    drift: list[str] = []
     columns: list[str] | None = None
     row_count = 0
     for number, chunk in enumerate(chunks):
         if columns is not None and list(chunk.columns) != columns:
             new = [c for c in chunk.columns if c not in columns]
-            table_failures.append(f"schema drift: columns {new} first appear at row {row_count}")
+            drift.append(f"schema drift: columns {new} first appear at row {row_count}")
         columns = [str(c) for c in chunk.columns]
         row_count += len(chunk)
         suite = first_suite if number == 0 else rows_suite
@@ -267,51 +255,29 @@ def validate_chunks(contract: FeedContract, batch_id: str, chunks: Iterable[pd.D
         for item in result["results"]:
             config = item["expectation_config"]
             tallies.setdefault(position[config["id"]], _Tally(config)).add(item)
-            rows = (item.get("result") or {}).get("unexpected_index_list")
-            if item["success"] or rows is None or config.get("severity", "critical") != "critical":
-                continue
-            if any(c not in chunk.columns for c in _columns_of(config)):
-                continue
-            check = _check_name(item)
-            for row in rows:
-                reasons[int(row)].append(check)
         for key in keys:
             if key.column in chunk.columns:
                 key.add(chunk)
     for expectation, key in zip(unique, keys, strict=True):
-        tallies[order[id(expectation)]] = _unique_tally(whole, expectation, key, columns or [], row_count, reasons)
-    warnings: dict[str, int] = {}
-    results = [tallies[i].as_result() for i in _result_order(suite_json.get("expectations", []))]
+        tallies[order[id(expectation)]] = _unique_tally(whole, expectation, key, columns or [], row_count)
+    ordered = [tallies[i] for i in _result_order(suite_json.get("expectations", []))]
+    checked = [(tally.as_result(), tally.rows()) for tally in ordered]
     # checks that could not run (e.g. on a missing column) come first, as Great Expectations lists them
-    results.sort(key=lambda item: not _raised(item["exception_info"]))
-    for item in results:
-        if item["success"]:
-            continue
-        check = _check_name(item)
-        if any(c not in (columns or []) for c in _columns_of(item["expectation_config"])):
-            continue
-        if item["expectation_config"].get("severity", "critical") != "critical":
-            warnings[check] = int(item["result"].get("unexpected_count") or 0)
-        elif item["exception_info"].get("raised_exception"):
-            table_failures.append(f"{check}: the check could not run: {item['exception_info']['exception_message']}")
-        elif item["expectation_config"]["type"] in SCHEMA_CHECKS:
-            table_failures.append(_describe_table_failure(check, item))
-    rank = {_check_name(item): i for i, item in enumerate(results)}
-    successful = sum(1 for item in results if item["success"])
-    return Outcome(
-        feed=contract.feed,
-        batch_id=batch_id,
+    checked.sort(key=lambda pair: not raised(pair[0]["exception_info"]))
+    successful = sum(1 for item, _ in checked if item["success"])
+    return judge(
+        contract,
+        batch_id,
         row_count=row_count,
-        reasons_by_row={row: sorted(found, key=rank.__getitem__) for row, found in sorted(reasons.items())},
-        table_failures=table_failures,
-        results=results,
-        warnings=warnings,
+        columns=columns or [],
+        checked=checked,
         statistics={
-            "evaluated_expectations": len(results),
+            "evaluated_expectations": len(checked),
             "successful_expectations": successful,
-            "unsuccessful_expectations": len(results) - successful,
-            "success_percent": _percent(successful, len(results)),
+            "unsuccessful_expectations": len(checked) - successful,
+            "success_percent": _percent(successful, len(checked)),
         },
+        table_failures=drift,
     )
 
 
@@ -332,9 +298,8 @@ def _unique_tally(
     key: _Keys,
     columns: list[str],
     row_count: int,
-    reasons: dict[int, list[str]],
 ) -> _Tally:
-    """The uniqueness result over all chunks, with its reason added to every duplicated row."""
+    """The uniqueness result over all chunks, every duplicated row among its failed rows."""
     config = next(
         e.configuration.to_json_dict()
         for e in whole.expectations
@@ -354,8 +319,5 @@ def _unique_tally(
     tally.unexpected_count = len(duplicated)
     tally.success = not len(duplicated)
     tally.partial_unexpected_index_list = [int(r) for r in duplicated[:PARTIAL]]
-    if len(duplicated) and config.get("severity", "critical") == "critical":
-        check = _check_name({"expectation_config": config})
-        for row in duplicated.tolist():
-            reasons[row].append(check)
+    tally.failed_rows = [duplicated]
     return tally

@@ -3,12 +3,17 @@
 Validation keeps its results as JSON (S3 and ``silobreak.validation_results``); this module turns a
 batch's results into GX's own validation result, stores it beside the site and renders its page
 and the index, so governance can read any batch's checks the way GX shows them.
+
+A process keeps one GX context per stack (its stores are files, so pages and results written by
+other processes still show in the index) and reloads a suite only when its file changes.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +22,31 @@ from silobreak.contracts import FeedContract
 from silobreak.settings import Stack
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Site:
+    """A stack's Data Docs context, and the suite files it holds (by path: modification time, name)."""
+
+    context: Any
+    suites: dict[Path, tuple[int, str]] = field(default_factory=dict)
+
+    def refresh_suites(self, folder: Path) -> None:
+        """Hold every suite of ``folder`` (so the index lists them all), as its file is now."""
+        import great_expectations as gx
+
+        paths = {path: path.stat().st_mtime_ns for path in folder.glob("*.json")}
+        for path in [p for p in self.suites if p not in paths]:
+            self.context.suites.delete(self.suites.pop(path)[1])
+        for path, mtime in sorted(paths.items()):
+            if self.suites.get(path, (None,))[0] != mtime:
+                suite = gx.ExpectationSuite(**json.loads(path.read_text(encoding="utf-8")))
+                self.context.suites.add_or_update(suite)
+                self.suites[path] = (mtime, suite.name)
+
+
+_sites: dict[Path, _Site] = {}
+_lock = threading.Lock()  # a GX context is not meant for concurrent use: one page at a time per process
 
 
 def site_dir(stack: Stack) -> Path:
@@ -102,7 +132,6 @@ def publish(
 
     Rendering is a view of results already kept elsewhere, so a failure here is logged and never
     stops the feed."""
-    import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
@@ -111,18 +140,21 @@ def publish(
 
     from silobreak.pipeline.validation import SUITES_DIR
 
-    try:
-        context = _context(stack)
-        for path in sorted(SUITES_DIR.glob("*.json")):  # every suite, so the index lists them all
-            context.suites.add(gx.ExpectationSuite(**json.loads(path.read_text(encoding="utf-8"))))
-        key = ValidationResultIdentifier(
-            expectation_suite_identifier=ExpectationSuiteIdentifier(name=contract.suite),
-            run_id=RunIdentifier(run_name=batch_id, run_time=datetime.now(UTC)),
-            batch_identifier=f"{contract.feed}-{batch_id}",
-        )
-        context.validation_results_store.set(key, _suite_result(contract, batch_id, results, stats))
-        context.build_data_docs(resource_identifiers=[key])
-    except Exception:  # a view must not stop the data; the results are in Postgres and S3 already
-        log.exception("could not render Data Docs for %s batch %s", contract.feed, batch_id)
-        return None
+    with _lock:
+        try:
+            site = _sites.get(stack.dir)
+            if site is None:
+                site = _sites[stack.dir] = _Site(_context(stack))
+            site.refresh_suites(SUITES_DIR)
+            key = ValidationResultIdentifier(
+                expectation_suite_identifier=ExpectationSuiteIdentifier(name=contract.suite),
+                run_id=RunIdentifier(run_name=batch_id, run_time=datetime.now(UTC)),
+                batch_identifier=f"{contract.feed}-{batch_id}",
+            )
+            site.context.validation_results_store.set(key, _suite_result(contract, batch_id, results, stats))
+            site.context.build_data_docs(resource_identifiers=[key])
+        except Exception:  # a view must not stop the data; the results are in Postgres and S3 already
+            _sites.pop(stack.dir, None)  # the next page starts from a fresh context
+            log.exception("could not render Data Docs for %s batch %s", contract.feed, batch_id)
+            return None
     return site_dir(stack) / "validations" / Path(*key.to_tuple()).with_suffix(".html")  # type: ignore[no-untyped-call]

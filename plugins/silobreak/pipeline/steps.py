@@ -11,6 +11,8 @@ from __future__ import annotations
 import io
 import json
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,10 +48,18 @@ def _quarantine(contract: FeedContract) -> dict[str, Any]:
     return emit.s3_dataset(QUARANTINE_BUCKET, f"{contract.department}/{contract.entity}")
 
 
-def pending_batches(stack: Stack, feed: str) -> list[str]:
-    """Batches landed or validated but not loaded (nor rejected), in landing order."""
+@contextmanager
+def _warehouse(stack: Stack) -> Iterator[Connection[Any]]:
+    """A warehouse connection, once the platform tables are checked to be this version's (no DDL:
+    ``silobreak up`` or ``silobreak migrate`` creates them)."""
     with connect(stack) as conn:
         ensure_platform_schema(conn)
+        yield conn
+
+
+def pending_batches(stack: Stack, feed: str) -> list[str]:
+    """Batches landed or validated but not loaded (nor rejected), in landing order."""
+    with _warehouse(stack) as conn:
         rows = conn.execute(
             "select batch_id from silobreak.batches where feed = %s and status in ('landed', 'validated') "
             "order by landed_at, batch_id",
@@ -63,8 +73,7 @@ def extract(feed: str, context: Context = None, stack: Stack | None = None) -> d
     stack = stack or current_stack()
     contract = get_contract(feed)
     s3 = s3_client(stack)
-    with connect(stack) as conn:
-        ensure_platform_schema(conn)
+    with _warehouse(stack) as conn:
         row = conn.execute(
             "select max(watermark) from silobreak.batches where feed = %s and status <> 'rejected'", (feed,)
         ).fetchone()
@@ -184,7 +193,7 @@ def validate_batch(feed: str, batch_id: str, context: Context = None, stack: Sta
             f"{prefix}/{VALIDATION_FILE}",
             [json.dumps(outcome.results, ensure_ascii=False, default=str)],
         )
-        with connect(stack) as conn:
+        with _warehouse(stack) as conn:
             outcome.volume = validation.volume_finding(
                 outcome.row_count, _recent_volumes(conn, feed, batch_id), contract.quality.volume
             )
@@ -311,7 +320,7 @@ def load_batch(feed: str, batch_id: str, context: Context = None, stack: Stack |
             json.loads(line)["row"]
             for line in landing.get_bytes(s3, QUARANTINE_BUCKET, f"{prefix}/{QUARANTINE_FILE}").decode().splitlines()
         }
-        with connect(stack) as conn:
+        with _warehouse(stack) as conn:
             status = conn.execute(
                 "select status from silobreak.batches where feed = %s and batch_id = %s", (feed, batch_id)
             ).fetchone()

@@ -10,15 +10,19 @@ from __future__ import annotations
 import json
 import statistics
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from silobreak.contracts import FeedContract, Volume
 from silobreak.settings import REPO_ROOT
+
+if TYPE_CHECKING:
+    from great_expectations.core.batch_definition import BatchDefinition
+    from great_expectations.data_context.data_context.abstract_data_context import AbstractDataContext
 
 SUITES_DIR = REPO_ROOT / "expectations"
 
@@ -123,59 +127,112 @@ def _check_name(result: dict[str, Any]) -> str:
 
 
 def validate(contract: FeedContract, batch_id: str, frame: pd.DataFrame) -> Outcome:
-    """Run the suite on the frame; collect every failed check per row (by position, so rows
-    without a key are still told apart)."""
+    """Run the suite on the whole frame with Great Expectations' own checks (uniqueness included):
+    the reference :func:`~silobreak.pipeline.chunked_validation.validate_chunks` is tested against,
+    and the path for frames small enough to hold (tests, a sample of a new feed)."""
+    import great_expectations as gx
+
+    frame = frame.reset_index(drop=True)
+    context, batch_definition = gx_batch_definition(contract, batch_id)
+    suite_json = json.loads(suite_path(contract).read_text(encoding="utf-8"))
+    suite = context.suites.add(gx.ExpectationSuite(**suite_json))
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+    result = batch.validate(suite, result_format={"result_format": "COMPLETE"}).to_json_dict()  # type: ignore[no-untyped-call]
+    return judge(
+        contract,
+        batch_id,
+        row_count=len(frame),
+        columns=[str(c) for c in frame.columns],
+        checked=[(item, (item.get("result") or {}).get("unexpected_index_list")) for item in result["results"]],
+        statistics=result.get("statistics", {}),
+    )
+
+
+def gx_batch_definition(contract: FeedContract, batch_id: str) -> tuple[AbstractDataContext, BatchDefinition[Any]]:
+    """A fresh ephemeral Great Expectations context, quiet, with the custom expectations registered,
+    and a batch definition of the feed that takes a whole data frame."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     import silobreak.expectations  # noqa: F401 - registers the custom expectations
 
-    frame = frame.reset_index(drop=True)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    suite_json = json.loads(suite_path(contract).read_text(encoding="utf-8"))
-    suite = context.suites.add(gx.ExpectationSuite(**suite_json))
     batch_definition = (
         context.data_sources.add_pandas(contract.department)
         .add_dataframe_asset(contract.entity)
         .add_batch_definition_whole_dataframe(batch_id)
     )
-    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(suite, result_format={"result_format": "COMPLETE"}).to_json_dict()  # type: ignore[no-untyped-call]
+    return context, batch_definition
 
+
+def judge(
+    contract: FeedContract,
+    batch_id: str,
+    *,
+    row_count: int,
+    columns: Collection[str],
+    checked: Sequence[tuple[dict[str, Any], Iterable[int] | None]],
+    statistics: dict[str, Any],
+    table_failures: Sequence[str] = (),
+) -> Outcome:
+    """The batch's outcome from its expectation results, each with the positions of the rows it
+    failed (None for a check of the whole table): the one place the rules are, for the whole-frame
+    and the chunked validation alike.
+
+    A failed check on a column the batch lacks is left to the schema check (drift is reported
+    once); a check of severity 'warning' flags rows without holding them; a check that could not
+    run, or a failed table check, stops the batch; any other failed check holds each failing row,
+    with its reasons in the order of the results."""
     reasons: dict[int, list[str]] = defaultdict(list)
-    table_failures: list[str] = []
+    failures = list(table_failures)
     warnings: dict[str, int] = {}
-    for item in result["results"]:
+    for item, rows in checked:
         if item["success"]:
             continue
         check = _check_name(item)
-        kwargs = item["expectation_config"]["kwargs"]
-        columns = [kwargs[k] for k in ("column", "column_A", "column_B") if kwargs.get(k)]
-        if any(c not in frame.columns for c in columns):
-            continue  # the column is gone: the schema check reports that once, as drift
-        if item["expectation_config"].get("severity", "critical") != "critical":
+        config = item["expectation_config"]
+        if any(c not in columns for c in _columns_of(config)):
+            continue
+        if config.get("severity", "critical") != "critical":
             warnings[check] = int((item.get("result") or {}).get("unexpected_count") or 0)
-            continue
-        if item.get("exception_info", {}).get("raised_exception"):
-            table_failures.append(f"{check}: the check could not run: {item['exception_info']['exception_message']}")
-            continue
-        rows = (item.get("result") or {}).get("unexpected_index_list")
-        if rows is None:
-            table_failures.append(_describe_table_failure(check, item))
-            continue
-        for row in rows:
-            reasons[int(row)].append(check)
+        elif raised(item.get("exception_info") or {}):
+            failures.append(f"{check}: the check could not run: {_exception_message(item['exception_info'])}")
+        elif rows is None:
+            failures.append(_describe_table_failure(check, item))
+        else:
+            for row in rows:
+                reasons[int(row)].append(check)
     return Outcome(
         feed=contract.feed,
         batch_id=batch_id,
-        row_count=len(frame),
+        row_count=row_count,
         reasons_by_row=dict(sorted(reasons.items())),
-        table_failures=table_failures,
-        results=result["results"],
+        table_failures=failures,
+        results=[item for item, _ in checked],
         warnings=warnings,
-        statistics=result.get("statistics", {}),
+        statistics=statistics,
     )
+
+
+def _columns_of(config: dict[str, Any]) -> list[str]:
+    """The columns an expectation reads."""
+    kwargs = config["kwargs"]
+    return [kwargs[k] for k in ("column", "column_A", "column_B") if kwargs.get(k)]
+
+
+def raised(info: dict[str, Any]) -> bool:
+    """Whether a result's exception_info tells of an exception (flat, or keyed by metric)."""
+    return bool(info.get("raised_exception")) or any(
+        isinstance(v, dict) and v.get("raised_exception") for v in info.values()
+    )
+
+
+def _exception_message(info: dict[str, Any]) -> str:
+    if info.get("raised_exception"):
+        return str(info.get("exception_message"))
+    raised_by = (v for v in info.values() if isinstance(v, dict) and v.get("raised_exception"))
+    return str(next(raised_by).get("exception_message"))
 
 
 def _describe_table_failure(check: str, item: dict[str, Any]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from silobreak import warehouse
 from silobreak.settings import WAREHOUSE_DB, Stack
 from silobreak.stack.airflow import Airflow
 from silobreak.stack.departments_api import DepartmentsApi
@@ -14,9 +15,12 @@ from silobreak.stack.s3 import S3Server
 
 
 def up(stack: Stack, *, airflow: bool = True, progress: Callable[[str], None] = lambda _: None) -> None:
-    """Start every service that is not running yet; starting twice is harmless."""
+    """Start every service that is not running yet and migrate the warehouse's platform tables;
+    starting twice is harmless."""
     progress("PostgreSQL")
     Postgres(stack).start()
+    progress("warehouse platform tables")
+    warehouse.migrate(stack)
     progress("S3 server")
     S3Server(stack).start()
     progress("lineage service")

@@ -1,0 +1,64 @@
+"""The platform tables are migrated once per stack (``silobreak up`` / ``silobreak migrate``); a step
+only checks their version and, on tables of another version, says which command mends them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from silobreak import warehouse
+from silobreak.errors import SilobreakError
+from silobreak.pipeline import steps
+from silobreak.settings import Stack
+from silobreak.warehouse import connect
+
+FEED = "public_security__residents"
+
+
+def _migrate_cli() -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "silobreak", "migrate"], capture_output=True, text=True, check=True, timeout=120
+    )
+    return result.stdout + result.stderr
+
+
+def test_up_left_the_tables_current_and_a_second_migration_runs_no_ddl(stack: Stack) -> None:
+    with connect(stack) as conn:
+        warehouse.ensure_platform_schema(conn)
+        before = conn.execute("select migrated_at from silobreak.schema_version").fetchone()
+    assert warehouse.migrate(stack) is False
+    assert "already at" in _migrate_cli()
+    with connect(stack) as conn:
+        assert conn.execute("select migrated_at from silobreak.schema_version").fetchone() == before
+
+
+def test_a_step_on_tables_of_another_version_names_the_command_that_mends_them(stack: Stack) -> None:
+    with connect(stack, autocommit=True) as conn:
+        conn.execute("update silobreak.schema_version set digest = 'older'")
+    try:
+        with pytest.raises(SilobreakError, match="another version of silobreak") as error:
+            steps.pending_batches(stack, FEED)
+        assert error.value.hint and "silobreak migrate" in error.value.hint
+        assert f"migrated to {warehouse.SCHEMA_DIGEST}" in _migrate_cli()
+        assert isinstance(steps.pending_batches(stack, FEED), list)
+    finally:
+        warehouse.migrate(stack)
+
+
+def test_a_stack_from_before_schema_version_is_migrated_in_place(stack: Stack) -> None:
+    """An existing .silobreak stack made by an older silobreak: no version row, a view missing."""
+    with connect(stack, autocommit=True) as conn:
+        batches = conn.execute("select count(*) from silobreak.batches").fetchone()
+        conn.execute("drop table silobreak.schema_version")
+        conn.execute("drop view silobreak.quality_history")
+    try:
+        with pytest.raises(SilobreakError, match="have not been created"):
+            steps.pending_batches(stack, FEED)
+        assert warehouse.migrate(stack) is True
+        with connect(stack) as conn:
+            warehouse.ensure_platform_schema(conn)
+            assert conn.execute("select count(*) from silobreak.quality_history").fetchone() == batches
+    finally:
+        warehouse.migrate(stack)
