@@ -62,3 +62,31 @@ def test_a_stack_from_before_schema_version_is_migrated_in_place(stack: Stack) -
             assert conn.execute("select count(*) from silobreak.quality_history").fetchone() == batches
     finally:
         warehouse.migrate(stack)
+
+
+def test_a_raw_table_gains_a_new_contract_column_and_is_not_locked_otherwise(stack: Stack) -> None:
+    """Loading alters a raw table only for a column the contract gained: an ALTER would lock the
+    table against every reader (dbt builds, departments' views) until the load commits."""
+    from silobreak.contracts import get_contract
+    from silobreak.pipeline.loading import ensure_raw_table
+
+    contract = get_contract(FEED)
+    extra = contract.columns[-1].model_copy(update={"name": "added_by_test"})
+    grown = contract.model_copy(update={"columns": [*contract.columns, extra]})
+    locked = (
+        "select count(*) from pg_locks where pid = pg_backend_pid() and mode = 'AccessExclusiveLock' "
+        "and relation = %s::regclass"
+    )
+    raw = f"{contract.raw_schema}.{contract.raw_table}"
+    with connect(stack) as conn, conn.transaction():
+        ensure_raw_table(conn, contract)  # made, if no batch of the feed has loaded yet
+    with connect(stack) as conn, conn.transaction(force_rollback=True):
+        ensure_raw_table(conn, contract)
+        assert conn.execute(locked, (raw,)).fetchone() == (0,), "nothing missing: no ALTER, no lock"
+        ensure_raw_table(conn, grown)
+        assert conn.execute(locked, (raw,)).fetchone() == (1,)
+        columns = conn.execute(
+            "select column_name from information_schema.columns where table_schema = %s and table_name = %s",
+            (contract.raw_schema, contract.raw_table),
+        ).fetchall()
+        assert ("added_by_test",) in columns

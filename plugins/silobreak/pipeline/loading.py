@@ -20,20 +20,32 @@ from silobreak.warehouse import ensure_platform_schema
 
 def ensure_raw_table(conn: psycopg.Connection[Any], contract: FeedContract) -> None:
     """Raw tables keep the department's values as text, exactly as landed; staging casts them.
-    Columns the contract gained since the table was made are added (never dropped)."""
+    Columns the contract gained since the table was made are added (never dropped). Only what is
+    missing is altered: an ALTER locks the table against every reader until the load commits."""
     schema, table = sql.Identifier(contract.raw_schema), sql.Identifier(contract.raw_table)
-    cols = [sql.SQL("{} text").format(sql.Identifier(c)) for c in contract.column_names]
-    conn.execute(sql.SQL("create schema if not exists {}").format(schema))
-    conn.execute(
-        sql.SQL(
-            "create table if not exists {}.{} ({}, _batch_id text not null, _row_number integer not null, "
-            "_loaded_at timestamptz not null default now(), primary key (_batch_id, _row_number))"
-        ).format(schema, table, sql.SQL(", ").join(cols))
-    )
-    for column in contract.column_names:
+    existing = {
+        row[0]
+        for row in conn.execute(
+            "select column_name from information_schema.columns where table_schema = %s and table_name = %s",
+            (contract.raw_schema, contract.raw_table),
+        ).fetchall()
+    }
+    if not existing:
+        cols = [sql.SQL("{} text").format(sql.Identifier(c)) for c in contract.column_names]
+        conn.execute(sql.SQL("create schema if not exists {}").format(schema))
         conn.execute(
-            sql.SQL("alter table {}.{} add column if not exists {} text").format(schema, table, sql.Identifier(column))
+            sql.SQL(
+                "create table if not exists {}.{} ({}, _batch_id text not null, _row_number integer not null, "
+                "_loaded_at timestamptz not null default now(), primary key (_batch_id, _row_number))"
+            ).format(schema, table, sql.SQL(", ").join(cols))
         )
+    for column in contract.column_names:
+        if column not in existing:
+            conn.execute(
+                sql.SQL("alter table {}.{} add column if not exists {} text").format(
+                    schema, table, sql.Identifier(column)
+                )
+            )
 
 
 def load_batch(
