@@ -21,6 +21,7 @@ from silobreak.identifiers import (
 from silobreak.onboarding import PERSON_UNION, person_roles, person_union_sql
 from silobreak.resolution import chinese, clusters, ids, scoring
 from silobreak.resolution.features import (
+    RECORD_COLUMNS,
     prepare,
     record_key,
     resident_id_parts,
@@ -43,6 +44,16 @@ def test_traditional_characters_and_full_width_fold_to_one_name() -> None:
 def test_homophones_read_the_same() -> None:
     assert chinese.toneless_pinyin("王晓明") == chinese.toneless_pinyin("王小明") == "wangxiaoming"
     assert chinese.toneless_pinyin("王晓明") != chinese.toneless_pinyin("黄晓明")
+
+
+def test_pinyin_converted_once_per_word_reads_as_pypinyin_does() -> None:
+    from pypinyin import lazy_pinyin
+
+    rng = random.Random(5)
+    chars = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐曾单解朴仇区查乐覃翟尉迟长孙欧阳晓小明国强伟芳娜行重藏"
+    names = ["".join(rng.choices(chars, k=rng.randint(1, 4))) for _ in range(3_000)]
+    names += ["银行行长", "重庆", "长孙无忌", "Li Ming", "王A明", "㐀㐁", "123"]
+    assert [chinese.toneless_pinyin(n) for n in names] == ["".join(lazy_pinyin(n)) for n in names]
 
 
 def test_the_dbt_macro_uses_the_same_table() -> None:
@@ -259,3 +270,15 @@ def test_prepare_computes_each_feature_as_the_rules_say(dtype: type | None) -> N
     expected = pd.DataFrame([_expected_features(r) for r in rows])
     assert expected["id_key"].notna().sum() > expected["trusted_id"].notna().sum(), "some masked IDs complete"
     pd.testing.assert_frame_equal(prepare(records), expected)
+
+
+def test_prepare_on_records_that_carry_only_their_key_and_on_none() -> None:
+    rows = [
+        {c: None for c in RECORD_COLUMNS} | {"source_feed": "f", "source_record": str(i), "source_role": ""}
+        for i in range(3)
+    ]
+    expected = pd.DataFrame([_expected_features(r) for r in rows])
+    pd.testing.assert_frame_equal(prepare(pd.DataFrame(rows)), expected)
+    pd.testing.assert_frame_equal(prepare(pd.DataFrame(rows, dtype=object)), expected)
+    empty = prepare(pd.DataFrame({c: [] for c in RECORD_COLUMNS}))
+    assert empty.empty and list(empty.columns) == list(expected.columns)

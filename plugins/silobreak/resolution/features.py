@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -99,21 +99,28 @@ def _date(value: object) -> datetime.date | None:
         return None
 
 
-def _each_distinct(values: pd.Series | npt.NDArray[Any], rule: Callable[[Any], object]) -> ObjectArray:
-    """``rule`` of every value, called once per distinct value: a person's name, ID and birth date
-    recur in each of their records. Missing values (None, NaN, NaT) all get ``rule(None)``."""
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
-    results = np.empty(len(uniques), dtype=object)
-    results[:] = [rule(v) for v in uniques]
-    return _spread(results, codes, rule(None))
+def _distinct(values: pd.Series) -> tuple[npt.NDArray[np.intp], ObjectArray]:
+    """Each row's code and the distinct values: a person's name, ID and birth date recur in each of
+    their records. Missing values (None, NaN, NaT) get code -1. (``pd.factorize`` of the column's
+    array: Arrow's dictionary encoding for string columns, no conversion to Python objects.)"""
+    codes, uniques = pd.factorize(values.array)
+    return codes, np.asarray(uniques, dtype=object)
 
 
-def _spread(per_distinct: ObjectArray, codes: npt.NDArray[np.intp], missing: object = None) -> ObjectArray:
-    """Results per distinct value back onto the rows (``pd.factorize`` codes; -1 gets ``missing``)."""
+def _spread(
+    per_distinct: Sequence[object] | ObjectArray, codes: npt.NDArray[np.intp], missing: object = None
+) -> ObjectArray:
+    """Results per distinct value back onto the rows; code -1 (a missing value) gets ``missing``."""
     padded = np.empty(len(per_distinct) + 1, dtype=object)
     padded[:-1] = per_distinct
     padded[-1] = missing
     return np.asarray(padded[codes], dtype=object)
+
+
+def _each_distinct(values: pd.Series, rule: Callable[[Any], object]) -> ObjectArray:
+    """``rule`` of every value, called once per distinct value (``rule(None)`` for missing ones)."""
+    codes, uniques = _distinct(values)
+    return _spread([rule(v) for v in uniques], codes, rule(None))
 
 
 def resident_id_parts(values: npt.NDArray[Any]) -> tuple[ObjectArray, ObjectArray, ObjectArray]:
@@ -175,33 +182,34 @@ def _plausible_birth_dates(digits: npt.NDArray[np.int64]) -> npt.NDArray[np.bool
 def prepare(records: pd.DataFrame) -> pd.DataFrame:
     """The records with ``unique_id`` (record key), ``trusted_id``, ``id_key``, ``name_s``,
     ``name_py``, ``birth_date``, ``gender`` and ``mobile`` ready for comparison."""
-    columns = {c: records[c].to_numpy(dtype=object) for c in records.columns}
-    keys = zip(columns["source_feed"], columns["source_record"], columns["source_role"], strict=True)
-    id_codes, distinct_ids = pd.factorize(columns["resident_id"])
-    distinct_ids = np.asarray(distinct_ids, dtype=object)
+    id_codes, distinct_ids = _distinct(records["resident_id"])
     trusted, id_births, id_genders = (_spread(p, id_codes) for p in resident_id_parts(distinct_ids))
-    births = _each_distinct(columns["birth_date"], _date)
-    births = np.where(pd.isna(births), id_births, births)
-    genders = _each_distinct(columns["gender"], lambda g: _GENDER.get(g) if isinstance(g, str) else None)
+    record_births = _each_distinct(records["birth_date"], _date)
+    births = np.where(pd.isna(record_births), id_births, record_births)
+    genders = _each_distinct(records["gender"], lambda g: _GENDER.get(g) if isinstance(g, str) else None)
     genders = np.where(pd.isna(genders), id_genders, genders)
     # a receipt's masked ID, completed with the record's birth date (only those rows can give one)
     masked = np.fromiter((isinstance(v, str) and bool(_MASKED.fullmatch(v)) for v in distinct_ids), dtype=bool)
-    masked = np.concatenate([masked, [False]])[id_codes] & pd.isna(trusted)
+    masked = _spread(masked.tolist(), id_codes, False).astype(bool) & pd.isna(trusted)
     id_key = trusted.copy()
     id_key[masked] = [
-        unmasked_resident_id(v, b) for v, b in zip(columns["resident_id"][masked], births[masked], strict=True)
+        unmasked_resident_id(v, b) for v, b in zip(distinct_ids[id_codes[masked]], births[masked], strict=True)
     ]
-    names = _each_distinct(columns["person_name"], normalise_name)
+    name_codes, typed_names = _distinct(records["person_name"])
+    names = [normalise_name(v) for v in typed_names]
+    keys = zip(*(records[c].tolist() for c in ("source_feed", "source_record", "source_role")), strict=True)
+    columns = {
+        "trusted_id": trusted,
+        "id_key": id_key,
+        "name_s": _spread(names, name_codes, normalise_name(None)),
+        "name_py": _spread([toneless_pinyin(n) for n in names], name_codes, toneless_pinyin(None)),
+        "surname": _spread([n[0] if n else None for n in names], name_codes),
+        "birth_date": _each_distinct(pd.Series(births), lambda b: b.isoformat() if b else None),
+        "gender": genders,
+        "mobile": _each_distinct(records["mobile"], lambda m: m if isinstance(m, str) and m else None),
+    }
+    # lists, so that pandas infers each column's dtype as it would for the per-record results
+    # (str, or float64 when there are no records)
     return pd.DataFrame(
-        {
-            "unique_id": [record_key(f, r, role) for f, r, role in keys],
-            "trusted_id": trusted,
-            "id_key": id_key,
-            "name_s": names,
-            "name_py": _each_distinct(names, toneless_pinyin),
-            "surname": _each_distinct(names, lambda n: n[0] if n else None),
-            "birth_date": _each_distinct(births, lambda b: b.isoformat() if b else None),
-            "gender": genders,
-            "mobile": _each_distinct(columns["mobile"], lambda m: m if isinstance(m, str) and m else None),
-        }
+        {"unique_id": [record_key(f, r, role) for f, r, role in keys]} | {c: v.tolist() for c, v in columns.items()}
     )
