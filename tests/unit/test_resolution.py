@@ -105,6 +105,17 @@ def test_governance_decisions_override_the_model() -> None:
     assert result.review.empty
 
 
+def test_a_rejected_pair_keeps_a_record_and_its_group_out_of_the_other_records_cluster() -> None:
+    features = _features([("a1", "X"), ("a2", "X"), ("b", None), ("c", None)])
+    pairs = _pairs([("b", "c", 0.99), ("a2", "b", 0.97)])
+    decisions = {clusters.pair_key("a1", "b"): False}
+    key = clusters.resolve(features, pairs, Thresholds(link=0.95, review=0.5)).assignment.set_index("unique_id")
+    assert key.loc["b", "cluster_key"] == key.loc["c", "cluster_key"] == "id:X", "without the decision: one person"
+    key = clusters.resolve(features, pairs, Thresholds(link=0.95, review=0.5), decisions).assignment
+    key = key.set_index("unique_id")
+    assert key.loc["b", "cluster_key"] == key.loc["c", "cluster_key"] != "id:X", "b (and c with it) not with a1"
+
+
 def test_a_cluster_keeps_its_id_and_merges_and_splits_are_recorded() -> None:
     first = pd.DataFrame({"unique_id": ["r1", "r2", "r3", "r4"], "cluster_key": ["k1", "k1", "k2", "k2"]})
     ids1 = ids.carry(first, {})

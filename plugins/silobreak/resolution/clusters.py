@@ -85,16 +85,14 @@ def resolve(
             rejected.setdefault(a, set()).add(b)
             rejected.setdefault(b, set()).add(a)
     cluster: dict[str, str] = {u: f"id:{t}" for u, t in trusted.items() if t}
-    members: dict[str, set[str]] = {}
-    for u, key in cluster.items():
-        members.setdefault(key, set()).add(u)
 
     def join(records: list[str], key: str) -> bool:
-        if any(not rejected.get(r, _NONE).isdisjoint(members.get(key, _NONE)) for r in records):
+        # a record, once in a cluster, never moves: asking the rejected partners where they are is
+        # asking who is in the cluster, without keeping a member set per cluster
+        if any(cluster.get(other) == key for r in records for other in rejected.get(r, _NONE)):
             return False
         for r in records:
             cluster[r] = key
-        members.setdefault(key, set()).update(records)
         return True
 
     method: dict[str, tuple[str, float | None, str]] = {u: ("resident_id", None, "valid resident ID") for u in cluster}
