@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 import datetime
+import random
+import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from silobreak.contracts import get_contract, load_contracts
+from silobreak.identifiers import (
+    birth_date_from_resident_id,
+    gender_from_resident_id,
+    is_valid_resident_id,
+    resident_id_check_char,
+    upgrade_15_digit_id,
+)
 from silobreak.onboarding import PERSON_UNION, person_roles, person_union_sql
 from silobreak.resolution import chinese, clusters, ids, scoring
-from silobreak.resolution.features import record_key, trusted_resident_id, unmasked_resident_id
+from silobreak.resolution.features import (
+    RECORD_COLUMNS,
+    prepare,
+    record_key,
+    resident_id_parts,
+    trusted_resident_id,
+    unmasked_resident_id,
+)
 from silobreak.resolution.matching import Thresholds
 from silobreak.settings import REPO_ROOT
 
@@ -27,6 +44,16 @@ def test_traditional_characters_and_full_width_fold_to_one_name() -> None:
 def test_homophones_read_the_same() -> None:
     assert chinese.toneless_pinyin("王晓明") == chinese.toneless_pinyin("王小明") == "wangxiaoming"
     assert chinese.toneless_pinyin("王晓明") != chinese.toneless_pinyin("黄晓明")
+
+
+def test_pinyin_converted_once_per_word_reads_as_pypinyin_does() -> None:
+    from pypinyin import lazy_pinyin
+
+    rng = random.Random(5)
+    chars = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐曾单解朴仇区查乐覃翟尉迟长孙欧阳晓小明国强伟芳娜行重藏"
+    names = ["".join(rng.choices(chars, k=rng.randint(1, 4))) for _ in range(3_000)]
+    names += ["银行行长", "重庆", "长孙无忌", "Li Ming", "王A明", "㐀㐁", "123"]
+    assert [chinese.toneless_pinyin(n) for n in names] == ["".join(lazy_pinyin(n)) for n in names]
 
 
 def test_the_dbt_macro_uses_the_same_table() -> None:
@@ -76,6 +103,17 @@ def test_governance_decisions_override_the_model() -> None:
     assert key["e"] == "id:Y", "accepted: one person"
     assert key["b"] != "id:X", "rejected: b never joins the cluster holding a1"
     assert result.review.empty
+
+
+def test_a_rejected_pair_keeps_a_record_and_its_group_out_of_the_other_records_cluster() -> None:
+    features = _features([("a1", "X"), ("a2", "X"), ("b", None), ("c", None)])
+    pairs = _pairs([("b", "c", 0.99), ("a2", "b", 0.97)])
+    decisions = {clusters.pair_key("a1", "b"): False}
+    key = clusters.resolve(features, pairs, Thresholds(link=0.95, review=0.5)).assignment.set_index("unique_id")
+    assert key.loc["b", "cluster_key"] == key.loc["c", "cluster_key"] == "id:X", "without the decision: one person"
+    key = clusters.resolve(features, pairs, Thresholds(link=0.95, review=0.5), decisions).assignment
+    key = key.set_index("unique_id")
+    assert key.loc["b", "cluster_key"] == key.loc["c", "cluster_key"] != "id:X", "b (and c with it) not with a1"
 
 
 def test_a_cluster_keeps_its_id_and_merges_and_splits_are_recorded() -> None:
@@ -136,3 +174,140 @@ def test_the_generated_person_union_is_up_to_date() -> None:
 def test_record_keys_name_the_role() -> None:
     assert record_key("civil_affairs__marriages", "J1", "wife") == "civil_affairs__marriages|J1|wife"
     assert record_key("health__vaccinations", "YM1", None) == "health__vaccinations|YM1|"
+
+
+FULL_WIDTH = str.maketrans("0123456789Xx", "０１２３４５６７８９Ｘｘ")
+
+
+def _generated_ids(rng: random.Random, n: int) -> list[tuple[object, datetime.date | None]]:
+    """Resident IDs as departments send them (valid, mistyped, first-generation, masked, full-width,
+    spaced, lower-case x, impossible or future birth dates, missing), each with the birth date it
+    was made from if that is a real date."""
+    values: list[tuple[object, datetime.date | None]] = []
+    for _ in range(n):
+        year = rng.choice([rng.randint(1930, 2024), rng.randint(1880, 2040)])
+        month, day = rng.choice([(rng.randint(1, 12), rng.randint(1, 28)), (rng.randint(0, 13), rng.randint(0, 31))])
+        first17 = f"{rng.choice(['440303', '440306', '110101'])}{year:04d}{month:02d}{day:02d}{rng.randrange(1000):03d}"
+        check = resident_id_check_char(first17)
+        wrong = "0123456789X"[("0123456789X".index(check) + rng.randint(1, 10)) % 11]
+        try:
+            born: datetime.date | None = datetime.date(year, month, day)
+        except ValueError:
+            born = None
+        values.append(
+            (
+                rng.choice(
+                    [
+                        first17 + check,
+                        first17 + check,
+                        first17 + wrong,
+                        first17 + check.lower(),
+                        first17[:6] + first17[8:],  # 15 digits, century implied
+                        first17[:6] + "********" + first17[14:] + check,
+                        first17[:6] + "********" + first17[14:] + wrong,
+                        (first17 + check).translate(FULL_WIDTH),
+                        (first17[:6] + first17[8:]).translate(FULL_WIDTH),
+                        f" {first17[:9]} {first17[9:]}{check}",
+                        first17,
+                        first17[:6] + first17[8:] + "1",
+                        "",
+                        None,
+                        float("nan"),
+                    ]
+                ),
+                born,
+            )
+        )
+    return values
+
+
+def test_resident_id_parts_agree_with_the_per_value_functions() -> None:
+    values = [v for v, _ in _generated_ids(random.Random(7), 20_000)]
+    trusted, births, genders = resident_id_parts(np.array(values, dtype=object))
+    expected = [trusted_resident_id(v) for v in values]
+    assert list(trusted) == expected
+    assert sum(t is not None for t in expected) > 5_000, "the generator makes enough valid IDs"
+    assert list(births) == [birth_date_from_resident_id(t) if t else None for t in expected]
+    assert list(genders) == [gender_from_resident_id(t) if t else None for t in expected]
+
+
+def _expected_features(row: dict[str, object]) -> dict[str, object]:
+    """One record's features, rule by rule from silobreak.identifiers and the name functions."""
+    rid = row["resident_id"]
+    trusted = None
+    if isinstance(rid, str) and rid:
+        candidate = upgrade_15_digit_id(rid) if re.fullmatch("[0-9]{15}", rid) else rid
+        trusted = candidate if is_valid_resident_id(candidate) else None
+    birth = None if pd.isna(row["birth_date"]) else row["birth_date"]
+    if isinstance(birth, datetime.datetime):
+        birth = birth.date()
+    if not isinstance(birth, datetime.date):
+        birth = birth_date_from_resident_id(trusted) if trusted else None
+    gender = {"男": "M", "女": "F", "M": "M", "F": "F"}.get(row["gender"]) if isinstance(row["gender"], str) else None
+    id_key = trusted
+    masked = re.fullmatch(r"([0-9]{6})\*{8}([0-9]{3})([0-9X])", rid) if isinstance(rid, str) else None
+    if not trusted and masked and birth:
+        first17 = masked.group(1) + birth.strftime("%Y%m%d") + masked.group(2)
+        id_key = first17 + masked.group(3) if resident_id_check_char(first17) == masked.group(3) else None
+    name = chinese.normalise_name(row["person_name"])
+    mobile = row["mobile"]
+    return {
+        "unique_id": f"{row['source_feed']}|{row['source_record']}|{row['source_role'] or ''}",
+        "trusted_id": trusted,
+        "id_key": id_key,
+        "name_s": name,
+        "name_py": chinese.toneless_pinyin(name),
+        "surname": name[0] if name else None,
+        "birth_date": birth.isoformat() if birth else None,
+        "gender": gender or (gender_from_resident_id(trusted) if trusted else None),
+        "mobile": mobile if isinstance(mobile, str) and mobile else None,
+    }
+
+
+@pytest.mark.parametrize("dtype", [object, None])
+def test_prepare_computes_each_feature_as_the_rules_say(dtype: type | None) -> None:
+    rng = random.Random(11)
+    generated = _generated_ids(rng, 5_000)
+    names = ["陳國強", "陈国强", "王晓明", "王小明", "張\u3000偉", "乾隆", "  ", "", None, "Ｌｉ Ｍｉｎｇ", "欧阳·娜娜"]
+    births: list[object] = [
+        None,
+        datetime.date(1995, 6, 14),
+        datetime.datetime(1980, 1, 2, 3, 4),
+        pd.Timestamp("1970-12-31"),
+        pd.NaT,
+    ]
+    rows = []
+    for i, (rid, born) in enumerate(generated):
+        birth = born if rng.random() < 0.5 else rng.choice(births)  # often the ID's own birth date
+        rows.append(
+            {
+                "source_department": "d",
+                "source_feed": rng.choice(["civil_affairs__marriages", "health__vaccinations"]),
+                "source_record": f"R{i % 4000}",
+                "source_role": rng.choice(["", "wife"] + ([None] if dtype is object else [])),
+                "source_batch": "b",
+                "resident_id": rid,
+                "person_name": rng.choice(names),
+                "gender": rng.choice(["男", "女", "M", "F", "X", "", None]),
+                "birth_date": birth,
+                "mobile": rng.choice(["13800138000", "", None, float("nan")]),
+                "address": None,
+                "source_updated_at": None,
+            }
+        )
+    records = pd.DataFrame(rows, dtype=dtype)
+    expected = pd.DataFrame([_expected_features(r) for r in rows])
+    assert expected["id_key"].notna().sum() > expected["trusted_id"].notna().sum(), "some masked IDs complete"
+    pd.testing.assert_frame_equal(prepare(records), expected)
+
+
+def test_prepare_on_records_that_carry_only_their_key_and_on_none() -> None:
+    rows = [
+        {c: None for c in RECORD_COLUMNS} | {"source_feed": "f", "source_record": str(i), "source_role": ""}
+        for i in range(3)
+    ]
+    expected = pd.DataFrame([_expected_features(r) for r in rows])
+    pd.testing.assert_frame_equal(prepare(pd.DataFrame(rows)), expected)
+    pd.testing.assert_frame_equal(prepare(pd.DataFrame(rows, dtype=object)), expected)
+    empty = prepare(pd.DataFrame({c: [] for c in RECORD_COLUMNS}))
+    assert empty.empty and list(empty.columns) == list(expected.columns)

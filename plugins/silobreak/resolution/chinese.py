@@ -12,6 +12,7 @@ import importlib.util
 import unicodedata
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 _DROP = str.maketrans("", "", " \t\u3000·•.・")
 
@@ -60,12 +61,27 @@ def normalise_name(value: object) -> str | None:
 
 @cache
 def toneless_pinyin(name: str | None) -> str | None:
-    """The name's reading without tones (``wangxiaoming``): homophones read the same."""
+    """The name's reading without tones (``wangxiaoming``): homophones read the same, as
+    ``"".join(pypinyin.lazy_pinyin(name))``."""
     if not name:
         return None
-    from pypinyin import lazy_pinyin
+    return "".join(_pinyin().lazy_pinyin(name))
 
-    return "".join(lazy_pinyin(name))
+
+@cache
+def _pinyin() -> Any:
+    """What ``pypinyin.lazy_pinyin`` does (segment the name into words, convert each word), with
+    its converter asked once per distinct word: a million names are made of a few thousand
+    characters and phrases, and the conversion was most of the features stage's time."""
+    from pypinyin.converter import UltimateConverter
+    from pypinyin.core import Pinyin
+
+    class _OncePerWord(UltimateConverter):  # type: ignore[misc]
+        @cache  # noqa: B019 (one instance, kept for the process)
+        def convert(self, words: str, style: Any, heteronym: bool, errors: str, strict: bool) -> Any:
+            return super().convert(words, style, heteronym, errors, strict)
+
+    return Pinyin(_OncePerWord())
 
 
 def macro_sql() -> str:

@@ -11,6 +11,7 @@ import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 from silobreak.resolution.matching import Thresholds
 
 Pair = tuple[str, str]
+_NONE: frozenset[str] = frozenset()
 
 
 def pair_key(a: str, b: str) -> Pair:
@@ -54,13 +55,16 @@ def resolve(
 ) -> Resolution:
     """Cluster the records. ``decisions`` maps a reviewed pair to True (same person) or False."""
     decisions = decisions or {}
+    # plain lists: iterating pandas' (Arrow) string columns element by element costs more than the loops
+    unique_ids: list[str] = features["unique_id"].tolist()
     trusted = {
-        u: t if isinstance(t, str) else None for u, t in zip(features["unique_id"], features["trusted_id"], strict=True)
+        u: t if isinstance(t, str) else None for u, t in zip(unique_ids, features["trusted_id"].tolist(), strict=True)
     }
     links: list[tuple[float, str, str, str]] = []  # probability, a, b, method
     review_rows = []
-    for a, b, p in zip(pairs["unique_id_l"], pairs["unique_id_r"], pairs["match_probability"], strict=True):
-        decided = decisions.get(pair_key(a, b))
+    columns = (pairs[c].tolist() for c in ("unique_id_l", "unique_id_r", "match_probability"))
+    for a, b, p in zip(*columns, strict=True):
+        decided = decisions.get(pair_key(a, b)) if decisions else None
         if decided is False:
             continue
         if decided is True:
@@ -81,16 +85,14 @@ def resolve(
             rejected.setdefault(a, set()).add(b)
             rejected.setdefault(b, set()).add(a)
     cluster: dict[str, str] = {u: f"id:{t}" for u, t in trusted.items() if t}
-    members: dict[str, set[str]] = {}
-    for u, key in cluster.items():
-        members.setdefault(key, set()).add(u)
 
     def join(records: list[str], key: str) -> bool:
-        if any(rejected.get(r, set()) & members.get(key, set()) for r in records):
+        # a record, once in a cluster, never moves: asking the rejected partners where they are is
+        # asking who is in the cluster, without keeping a member set per cluster
+        if any(cluster.get(other) == key for r in records for other in rejected.get(r, _NONE)):
             return False
         for r in records:
             cluster[r] = key
-        members.setdefault(key, set()).update(records)
         return True
 
     method: dict[str, tuple[str, float | None, str]] = {u: ("resident_id", None, "valid resident ID") for u in cluster}
@@ -102,7 +104,7 @@ def resolve(
     # the rest form groups among themselves; a group joins the cluster its best link points to
     forest = _UnionFind()
     for p, a, b, how in links:
-        if a not in cluster and b not in cluster and not rejected.get(a, set()) & {b}:
+        if a not in cluster and b not in cluster and b not in rejected.get(a, _NONE):
             forest.union(a, b)
             method.setdefault(a, (how, p, f"matched {b}"))
             method.setdefault(b, (how, p, f"matched {a}"))
@@ -114,13 +116,11 @@ def resolve(
         for mine, other in ((a, b), (b, a)):
             if mine not in cluster and other in cluster and join(groups[forest.find(mine)], cluster[other]):
                 method[mine] = (how, p, f"matched {other}")
-    rows = []
-    for u in features["unique_id"]:
-        key = cluster.get(u) or f"rec:{forest.find(u)}"
-        how, p, reason = method.get(u, ("singleton", None, "no match above the link threshold"))
-        rows.append((u, key, how, p, reason))
+    keys = [cluster.get(u) or f"rec:{forest.find(u)}" for u in unique_ids]
+    singleton = ("singleton", None, "no match above the link threshold")
+    rows = [(u, key, *method.get(u, singleton)) for u, key in zip(unique_ids, keys, strict=True)]
     assignment = pd.DataFrame(rows, columns=["unique_id", "cluster_key", "method", "match_probability", "reason"])
-    final = dict(zip(assignment["unique_id"], assignment["cluster_key"], strict=True))
+    final = dict(zip(unique_ids, keys, strict=True))
     review = pd.DataFrame(
         [r for r in review_rows if final.get(r[0]) != final.get(r[1])],
         columns=["unique_id_l", "unique_id_r", "match_probability"],
