@@ -11,7 +11,7 @@
         'incremental_strategy': 'delete+insert',
         'on_schema_change': 'append_new_columns',
         'contract': {'enforced': true},
-        'indexes': [{'columns': ['master_person_id']}],
+        'indexes': [{'columns': ['master_person_id']}, {'columns': ['resolved_at']}],
         'post_hook': "{{ delete_vanished_master_persons() }}",
     }) }}
 {%- endmacro %}

@@ -72,7 +72,9 @@ def test_a_raw_table_gains_a_new_contract_column_and_is_not_locked_otherwise(sta
 
     contract = get_contract(FEED)
     extra = contract.columns[-1].model_copy(update={"name": "added_by_test"})
-    grown = contract.model_copy(update={"columns": [*contract.columns, extra]})
+    fields = {name: getattr(contract, name) for name in type(contract).model_fields}
+    grown = type(contract).model_validate({**fields, "columns": [*contract.columns, extra]})
+    assert "added_by_test" in grown.column_names
     locked = (
         "select count(*) from pg_locks where pid = pg_backend_pid() and mode = 'AccessExclusiveLock' "
         "and relation = %s::regclass"

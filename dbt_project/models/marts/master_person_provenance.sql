@@ -10,13 +10,44 @@ resolved as (
 
 ),
 
+-- the records of those persons (on an incremental build); filtered here, before the unpivot,
+-- so Postgres looks them up by master person instead of reading every record
+records as (
+
+    select *
+    from {{ ref('int_person_records__resolved') }}
+    {%- if is_incremental() %}
+    where master_person_id in (select master_person_id from resolved)
+    {%- endif %}
+
+),
+
+-- every value a department holds for an attribute: one row per (record, attribute), the input of
+-- survivorship; only valid resident IDs are candidates
+{%- set attributes = {
+    'resident_id': "case when resident_id_valid then resident_id end",
+    'person_name': "person_name",
+    'gender': "gender",
+    'birth_date': "to_char(birth_date, 'YYYY-MM-DD')",
+    'mobile': "case when mobile ~ '^1[3-9][0-9]{9}$' then mobile end",
+    'address': "address",
+} %}
 candidates as (
 
-    select candidates.*
-    from {{ ref('int_person_attributes__candidates') }} as candidates
-    {%- if is_incremental() %}
-    where candidates.master_person_id in (select master_person_id from resolved)
-    {%- endif %}
+    {% for attribute, expression in attributes.items() %}
+    select
+        master_person_id,
+        '{{ attribute }}'::text as attribute,
+        ({{ expression }})::text as value,
+        source_department,
+        source_feed,
+        source_record,
+        source_role,
+        source_batch,
+        source_updated_at
+    from records
+    {{ "union all" if not loop.last }}
+    {% endfor %}
 
 ),
 
