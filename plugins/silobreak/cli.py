@@ -167,7 +167,7 @@ def run(
     from silobreak.contracts import get_contract, load_contracts
     from silobreak.dag_factory import MASTER_DAG_ID
     from silobreak.runs import AirflowClient
-    from silobreak.summary import feed_summary
+    from silobreak.summary import feed_summary, resolution_since
 
     stack = current_stack()
     feeds = [get_contract(feed).feed] if feed else [c.feed for c in load_contracts()]
@@ -220,12 +220,12 @@ def run(
             f"{MASTER_DAG_ID}: {'[green]success' if master.state == 'success' else '[red]' + master.state}[/]  "
             f"master persons: {totals['master_persons']}  lineage events stored: {totals['lineage_events']}"
         )
-        resolved = totals["last_resolution"]
+        resolved = resolution_since(stack, datetime.fromisoformat(started))
         if resolved:
             out.print(
-                f"entity resolution ({resolved['mode']}): {resolved['new']} new, {resolved['changed']} changed, "
-                f"{resolved['gone']} gone of {resolved['records']} person records; "
-                f"{resolved.get('affected', 0)} re-clustered"
+                f"entity resolution: {resolved['runs']} run(s), {resolved['full']} of them full; "
+                f"{resolved['new']} new, {resolved['changed']} changed, {resolved['gone']} gone person records "
+                f"(of {resolved['records']}); {resolved['affected']} re-clustered"
             )
         for task, log in master.failures.items():
             console.print(f"[red]{MASTER_DAG_ID}.{task} failed:[/red]\n{log}")

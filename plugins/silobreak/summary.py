@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import psycopg
@@ -37,12 +38,7 @@ def feed_summary(stack: Stack, feed: str) -> dict[str, Any]:
             persons_row = conn.execute("select count(*) from master.master_person").fetchone()
             persons = persons_row[0] if persons_row else 0
         except psycopg.errors.UndefinedTable:
-            conn.rollback()
             persons = 0
-        try:
-            resolution = conn.execute("select stats from resolution.runs order by started_at desc limit 1").fetchone()
-        except psycopg.errors.UndefinedTable:
-            resolution = None
     with psycopg.connect(stack.dsn(LINEAGE_DB)) as conn:
         events_row = conn.execute("select count(*) from lineage_events").fetchone()
     return {
@@ -54,6 +50,28 @@ def feed_summary(stack: Stack, feed: str) -> dict[str, Any]:
         "quarantined": quarantined or 0,
         "loaded": loaded or 0,
         "master_persons": persons,
-        "last_resolution": resolution[0] if resolution else None,
         "lineage_events": events_row[0] if events_row else 0,
+    }
+
+
+def resolution_since(stack: Stack, since: datetime.datetime) -> dict[str, Any] | None:
+    """What the entity-resolution runs since ``since`` did together (master_data may run several
+    times while feeds load), or None if none ran."""
+    with connect(stack) as conn:
+        try:
+            runs = [
+                row[0]
+                for row in conn.execute(
+                    "select stats from resolution.runs where started_at >= %s order by started_at", (since,)
+                ).fetchall()
+            ]
+        except psycopg.errors.UndefinedTable:
+            return None
+    if not runs:
+        return None
+    return {
+        "runs": len(runs),
+        "full": sum(1 for r in runs if r.get("mode") == "full"),
+        **{k: sum(int(r.get(k) or 0) for r in runs) for k in ("new", "changed", "gone", "affected")},
+        "records": runs[-1].get("records", 0),
     }
