@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]
 import psycopg
 
+from silobreak.resolution import store
 from silobreak.resolution.features import RECORD_COLUMNS
 from silobreak.resolution.matching import BLOCKING_KEYS, MODEL_COLUMNS
 
@@ -104,10 +105,8 @@ def save(conn: psycopg.Connection[Any], features: pd.DataFrame, run_id: str, now
         "delete from resolution.person_records where unique_id in (select unique_id from gone);"
         "delete from resolution.person_features where unique_id in (select unique_id from gone)"
     )
-    conn.execute("create temp table new_features (like resolution.person_features) on commit drop")
-    with conn.cursor().copy(f"copy new_features ({', '.join(MODEL_COLUMNS)}) from stdin") as copy:
-        for row in features.loc[:, list(MODEL_COLUMNS)].itertuples(index=False):
-            copy.write_row([None if pd.isna(v) else v for v in row])
+    # the table's columns are MODEL_COLUMNS, in that order
+    store.temp_table(conn, "new_features", "like resolution.person_features", store.frame_rows(features, MODEL_COLUMNS))
     conn.execute(
         f"""
         insert into resolution.person_features select * from new_features

@@ -10,7 +10,7 @@ those of a record no longer delivered are dropped.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import pandas as pd  # type: ignore[import-untyped, unused-ignore]
@@ -158,6 +158,20 @@ create index if not exists person_changes_at on resolution.person_changes (chang
 """
 
 
+def temp_table(conn: psycopg.Connection[Any], name: str, definition: str, rows: Iterable[Sequence[Any]]) -> None:
+    """A temporary table of the run's transaction filled by COPY: how a run hands rows to SQL."""
+    conn.execute(f"create temp table {name} ({definition}) on commit drop")
+    with conn.cursor().copy(f"copy {name} from stdin") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def frame_rows(frame: pd.DataFrame, columns: Sequence[str]) -> Iterator[list[Any]]:
+    """The rows of ``frame``'s ``columns``, missing values as NULL."""
+    for row in frame.loc[:, list(columns)].itertuples(index=False):
+        yield [None if pd.isna(v) else v for v in row]
+
+
 def ensure_schema(conn: psycopg.Connection[Any]) -> None:
     conn.execute("select pg_advisory_xact_lock(hashtext('silobreak.resolution_schema'))")
     conn.execute(DDL)
@@ -202,10 +216,10 @@ def save_pairs(conn: psycopg.Connection[Any], pairs: pd.DataFrame, model_id: str
                 "delete from resolution.person_pairs p using (select unique_id from delta union all "  # noqa: S608
                 f"select unique_id from gone) c where p.{side} = c.unique_id"
             )
-    conn.execute("create temp table new_pairs (like resolution.person_pairs) on commit drop")
-    with conn.cursor().copy("copy new_pairs from stdin") as copy:
-        for a, b, p in zip(pairs["unique_id_l"], pairs["unique_id_r"], pairs["match_probability"], strict=True):
-            copy.write_row((*pair_key(a, b), float(p), model_id))
+    scored = zip(pairs["unique_id_l"], pairs["unique_id_r"], pairs["match_probability"], strict=True)
+    temp_table(
+        conn, "new_pairs", "like resolution.person_pairs", ((*pair_key(a, b), float(p), model_id) for a, b, p in scored)
+    )
     return conn.execute(
         "insert into resolution.person_pairs select * from new_pairs on conflict (record_l, record_r) do update set "
         "match_probability = excluded.match_probability, model_id = excluded.model_id"
@@ -265,14 +279,13 @@ def write_xref(
 ) -> dict[str, int]:
     """Write the affected records' master ids where anything changed, retire the records no longer
     delivered, and log every master id that gained, lost or changed a record. Returns counts."""
-    conn.execute(
-        "create temp table new_xref (unique_id text primary key, master_person_id uuid, match_method text, "
-        "match_probability double precision, reason text) on commit drop"
+    temp_table(
+        conn,
+        "new_xref",
+        "unique_id text primary key, master_person_id uuid, match_method text, "
+        "match_probability double precision, reason text",
+        frame_rows(xref, ["unique_id", "master_person_id", "match_method", "match_probability", "reason"]),
     )
-    columns = ["unique_id", "master_person_id", "match_method", "match_probability", "reason"]
-    with conn.cursor().copy(f"copy new_xref ({', '.join(columns)}) from stdin") as copy:
-        for row in xref[columns].itertuples(index=False):
-            copy.write_row([None if pd.isna(v) else v for v in row])
     changed = """
         from new_xref n left join resolution.person_xref x on x.unique_id = n.unique_id
         where x.unique_id is null or x.status <> 'active' or x.master_person_id <> n.master_person_id
@@ -345,11 +358,12 @@ def write_xref(
 def write_review(conn: psycopg.Connection[Any], review: pd.DataFrame, now: datetime.datetime) -> dict[str, int]:
     """Queue the undecided pairs of the affected records; their pending pairs the model no longer
     proposes are withdrawn."""
-    rows = [(*pair_key(a, b), float(p)) for a, b, p in review.itertuples(index=False)]
-    conn.execute("create temp table new_review (record_l text, record_r text, p double precision) on commit drop")
-    with conn.cursor().copy("copy new_review from stdin") as copy:
-        for row in rows:
-            copy.write_row(row)
+    temp_table(
+        conn,
+        "new_review",
+        "record_l text, record_r text, p double precision",
+        ((*pair_key(a, b), float(p)) for a, b, p in review.itertuples(index=False)),
+    )
     conn.execute(
         """
         insert into resolution.person_review (record_l, record_r, match_probability, first_queued, last_queued)
