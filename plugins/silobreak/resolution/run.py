@@ -115,13 +115,16 @@ def _resolve(
     lap("features")
     if full:
         everything = delta.read_features(conn, "all")
-        if retrain or model is None:
-            linker = matching.fit(everything)
-            model = (run_id, matching.model_of(linker))
-            store.save_model(conn, *model, len(everything), started)
+        if len(everything) < 2:  # nothing to pair, nor to train a model on
+            pairs = matching.no_pairs()
         else:
-            linker = matching.trained(everything, model[1])
-        pairs = matching.predict(linker, review=thresholds.review) if len(everything) > 1 else matching.no_pairs()
+            if retrain or model is None:
+                linker = matching.fit(everything)
+                model = (run_id, matching.model_of(linker))
+                store.save_model(conn, *model, len(everything), started)
+            else:
+                linker = matching.trained(everything, model[1])
+            pairs = matching.predict(linker, review=thresholds.review)
     else:
         assert model is not None
         candidates = delta.read_features(conn, "candidates")
@@ -129,7 +132,7 @@ def _resolve(
         lap("candidates")
         pairs = matching.score_new(prepared, candidates, model[1], review=thresholds.review)
     stats["pairs_scored"] = len(pairs)
-    store.save_pairs(conn, pairs, model[0], replace_all=full)
+    store.save_pairs(conn, pairs, model[0] if model else run_id, replace_all=full)
     lap("matching")
     if full:
         stats["affected"] = delta.affect_all(conn)
